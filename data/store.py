@@ -1,0 +1,268 @@
+"""Build and read parcel stores.
+
+A store is written into a temporary file next to the target and moved into place only when
+it is complete, so a failed or killed build never leaves a half-written store and never
+touches an existing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from data import suitability
+from data.db import connect, load_sql, query, query_df
+
+CLASSES_CAS = Path(__file__).parent / "coefficients" / "classes_cas.csv"
+MAP_SIMPLIFY_M = 5.0  # WGS 84 map copies are simplified by this tolerance (metres) before reprojecting
+
+PARCEL_ATTRIBUTES: dict[str, object] = {
+    "slope_deg": float, "elevation_m": float, "farmland_grade": "Int64",
+    "eco_importance": float, "population": float, "dist_urban_m": float,
+    "dist_road_m": float, "is_basic_farmland": bool, "is_red_line": bool,
+    "in_urban_boundary": bool, "no_conversion": bool,
+}
+FLAG_COLUMNS = ("is_basic_farmland", "is_red_line", "in_urban_boundary", "no_conversion")
+
+
+@dataclass
+class StoreContent:
+    """Everything a store holds, before it is written.
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        In a metric CRS; columns parcel_id, region_id, land_use (class code) and any of
+        :data:`PARCEL_ATTRIBUTES`. ``area_ha`` is computed from the geometry when absent.
+    regions : DataFrame
+        region_id, name_zh, name_en, optional population and geometry (metric, shapely).
+    meta : dict
+        name_zh, name_en, source, synthetic ('true'/'false') and anything else worth keeping.
+    classes : DataFrame, optional
+        The class table; CAS 6 classes by default.
+    adjacency : DataFrame, optional
+        parcel_a < parcel_b, shared_m; computed from the geometry when absent.
+    class_shares : DataFrame, optional
+        parcel_id, land_use, share; 1.0 for the parcel's own class when absent.
+    """
+
+    parcels: gpd.GeoDataFrame
+    regions: pd.DataFrame
+    meta: dict[str, str]
+    classes: pd.DataFrame = field(default_factory=lambda: read_class_table(CLASSES_CAS))
+    adjacency: pd.DataFrame | None = None
+    class_shares: pd.DataFrame | None = None
+
+
+def read_class_table(path: str | Path) -> pd.DataFrame:
+    """Read a class table CSV (code, key, name_zh, name_en, color, sansheng)."""
+    return pd.read_csv(path, dtype={"code": "int64"})
+
+
+def polygon_adjacency(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Neighbour pairs with the length of their shared boundary (metres).
+
+    Pairs that only touch at a corner have no shared length and are left out.
+    """
+    geoms = parcels.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    shared = shapely.length(
+        shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right]))
+    )
+    ids = parcels["parcel_id"].to_numpy()
+    pairs = pd.DataFrame({"parcel_a": ids[left], "parcel_b": ids[right], "shared_m": shared})
+    swap = pairs["parcel_a"] > pairs["parcel_b"]
+    pairs.loc[swap, ["parcel_a", "parcel_b"]] = pairs.loc[swap, ["parcel_b", "parcel_a"]].to_numpy()
+    return pairs[pairs["shared_m"] > 1e-6].reset_index(drop=True)
+
+
+def grid_adjacency(parcel_ids: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                   cell_m: float) -> pd.DataFrame:
+    """Rook neighbours of grid cells given their row and column (no geometry needed)."""
+    index = pd.Series(parcel_ids, index=pd.MultiIndex.from_arrays([rows, cols]))
+    frames = []
+    for d_row, d_col in ((0, 1), (1, 0)):
+        neighbour = pd.MultiIndex.from_arrays([rows + d_row, cols + d_col])
+        found = neighbour.isin(index.index)
+        a = parcel_ids[found]
+        b = index.loc[neighbour[found]].to_numpy()
+        frames.append(pd.DataFrame({"parcel_a": np.minimum(a, b), "parcel_b": np.maximum(a, b)}))
+    pairs = pd.concat(frames, ignore_index=True)
+    pairs["shared_m"] = float(cell_m)
+    return pairs
+
+
+def _parcel_table(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The parcels table rows: attributes typed, geometry as WKB, WGS 84 copy and centroid."""
+    table = pd.DataFrame({
+        "parcel_id": parcels["parcel_id"].astype("int64").to_numpy(),
+        "region_id": parcels["region_id"].astype("int64").to_numpy(),
+        "land_use": parcels["land_use"].astype("int64").to_numpy(),
+    })
+    area = parcels["area_ha"] if "area_ha" in parcels else parcels.geometry.area / 10_000
+    table["area_ha"] = np.asarray(area, dtype=float)
+    table["geom_wkb"] = shapely.to_wkb(parcels.geometry.to_numpy())
+    wgs84 = parcels.geometry.simplify(MAP_SIMPLIFY_M).to_crs(4326)
+    table["geom_wgs84_wkb"] = shapely.to_wkb(wgs84.to_numpy())
+    centroids = parcels.geometry.centroid.to_crs(4326)
+    table["lon"], table["lat"] = centroids.x.to_numpy(), centroids.y.to_numpy()
+    for column, dtype in PARCEL_ATTRIBUTES.items():
+        default = False if dtype is bool else np.nan
+        values = parcels[column] if column in parcels else pd.Series(default, index=parcels.index)
+        table[column] = values.astype(dtype).to_numpy()
+    return table
+
+
+def _region_table(regions: pd.DataFrame) -> pd.DataFrame:
+    table = regions[["region_id", "name_zh", "name_en"]].copy()
+    table["population"] = regions["population"] if "population" in regions else np.nan
+    geometry = regions["geometry"] if "geometry" in regions else pd.Series(None, index=regions.index)
+    table["geom_wkb"] = [shapely.to_wkb(g) if isinstance(g, shapely.Geometry) else None
+                         for g in geometry]
+    return table
+
+
+def content_version(*tables: pd.DataFrame) -> str:
+    """A short hash of the stored content: the cache key for everything read from a store."""
+    digest = hashlib.sha256()
+    for table in tables:
+        plain = table.drop(columns=[c for c in table.columns if c.endswith("wkb")])
+        digest.update(pd.util.hash_pandas_object(plain, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def write_store(db_path: str | Path, content: StoreContent,
+                weights_path: str | Path | None = None) -> Path:
+    """Write a complete parcel store to ``db_path`` atomically.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        Target ``.duckdb`` file; replaced only once the new store is complete.
+    content : StoreContent
+        Parcels (metric CRS), regions, classes, meta and optional adjacency / class shares.
+    weights_path : str or Path, optional
+        Suitability weights TOML (default ``data/coefficients/suitability.toml``).
+
+    Returns
+    -------
+    Path
+        The written store.
+    """
+    db_path = Path(db_path)
+    if content.parcels.crs is None or not content.parcels.crs.is_projected:
+        raise ValueError("parcels must be in a projected (metric) CRS before they are stored")
+    parcels = _parcel_table(content.parcels)
+    adjacency = (content.adjacency if content.adjacency is not None
+                 else polygon_adjacency(content.parcels))
+    shares = (content.class_shares if content.class_shares is not None
+              else parcels[["parcel_id", "land_use"]].assign(share=1.0))
+    weights = suitability.load_weights(weights_path)
+    scores = suitability.suitability_scores(parcels, content.classes, weights)
+    meta = {
+        **content.meta, "crs": content.parcels.crs.to_string(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "suitability_weights": suitability.weights_json(weights),
+        "version": content_version(parcels, adjacency, content.classes, scores),
+        "n_parcels": str(len(parcels)),
+    }
+    tables = {
+        "meta": pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}),
+        "land_classes": content.classes[["code", "key", "name_zh", "name_en", "color", "sansheng"]],
+        "regions": _region_table(content.regions),
+        "parcels": parcels,
+        "class_shares": shares[["parcel_id", "land_use", "share"]],
+        "suitability": scores,
+        "adjacency": adjacency[["parcel_a", "parcel_b", "shared_m"]],
+    }
+    return _write_atomically(db_path, tables)
+
+
+def _write_atomically(db_path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(load_sql("schema"))
+            for name, frame in tables.items():
+                con.register("incoming", frame)
+                columns = ", ".join(frame.columns)
+                con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM incoming")
+                con.unregister("incoming")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return db_path
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The store's meta table as a dict."""
+    return dict(query(con, "SELECT key, value FROM meta"))
+
+
+def read_classes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The land-use class table, ordered by code."""
+    return query_df(con, "SELECT * FROM land_classes ORDER BY code")
+
+
+def read_regions(con: duckdb.DuckDBPyConnection, with_geometry: bool = False) -> pd.DataFrame:
+    """Regions with their population (and WKB geometry when asked), ordered by id."""
+    columns = "*" if with_geometry else "region_id, name_zh, name_en, population"
+    return query_df(con, f"SELECT {columns} FROM regions ORDER BY region_id")
+
+
+def read_parcels(con: duckdb.DuckDBPyConnection, with_geometry: bool = False) -> pd.DataFrame:
+    """All parcel attributes ordered by id; WKB columns only when asked."""
+    columns = "*" if with_geometry else "* EXCLUDE (geom_wkb, geom_wgs84_wkb)"
+    return query_df(con, f"SELECT {columns} FROM parcels ORDER BY parcel_id")
+
+
+def read_adjacency(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Neighbour pairs (parcel_a < parcel_b) with shared boundary length in metres."""
+    return query_df(con, "SELECT parcel_a, parcel_b, shared_m FROM adjacency")
+
+
+def read_suitability_matrix(con: duckdb.DuckDBPyConnection, parcel_ids: np.ndarray,
+                            codes: list[int]) -> np.ndarray:
+    """Suitability as an (n parcels × K classes) array in the given parcel and class order."""
+    tidy = query_df(con, "SELECT parcel_id, land_use, score FROM suitability")
+    wide = tidy.pivot(index="parcel_id", columns="land_use", values="score")
+    return wide.reindex(index=parcel_ids, columns=codes).fillna(50.0).to_numpy(dtype=float)
+
+
+def read_parcels_gdf(db_path: str | Path, wgs84: bool = False) -> gpd.GeoDataFrame:
+    """Parcels with geometry (metric CRS, or simplified WGS 84 for maps) as a GeoDataFrame."""
+    con = connect(db_path)
+    try:
+        crs = read_meta(con)["crs"]
+        table = read_parcels(con, with_geometry=True)
+    finally:
+        con.close()
+    column = "geom_wgs84_wkb" if wgs84 else "geom_wkb"
+    geometry = shapely.from_wkb(table[column].map(bytes).to_numpy())
+    attributes = table.drop(columns=["geom_wkb", "geom_wgs84_wkb"])
+    return gpd.GeoDataFrame(attributes, geometry=geometry, crs=4326 if wgs84 else crs)
+
+
+def summary_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Parcel count, area and flagged area per class: the store at a glance."""
+    return query_df(con, load_sql("class_summary"))
