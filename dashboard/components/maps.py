@@ -1,0 +1,111 @@
+"""Pure pydeck map builders: frames in, ``pdk.Deck`` out; no Streamlit, no database.
+
+The maps must look right with no basemap (no tiles load offline), so every deck is built
+with ``map_provider=None`` and a plain background; land-use colours come from the class table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+OVERLAY_COLORS: dict[str, list[int]] = {
+    "is_red_line": [200, 0, 0, 255],          # 生态保护红线
+    "is_basic_farmland": [121, 85, 0, 255],   # 永久基本农田
+    "in_urban_boundary": [123, 31, 162, 255],  # 城镇开发边界
+}
+CHANGE_OUTLINE = [20, 20, 20, 255]
+COORD_DECIMALS = 5  # ≈ 1 m: enough for a map, keeps the JSON payload small
+
+
+def hex_to_rgba(color: str, alpha: int = 255) -> list[int]:
+    """``'#rrggbb'`` → ``[r, g, b, alpha]``."""
+    color = color.lstrip("#")
+    return [int(color[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def polygon_rings(geometries: np.ndarray) -> tuple[list[list[list[float]]], np.ndarray]:
+    """Exterior rings of every polygon part as ``[[lon, lat], ...]`` lists.
+
+    Returns
+    -------
+    rings : list
+        One ring per polygon part.
+    owner : ndarray
+        Index of the input geometry each ring belongs to (multi-part parcels give several).
+    """
+    parts, owner = shapely.get_parts(geometries, return_index=True)
+    coords, ring_index = shapely.get_coordinates(shapely.get_exterior_ring(parts), return_index=True)
+    coords = np.round(coords, COORD_DECIMALS)
+    splits = np.flatnonzero(np.diff(ring_index)) + 1
+    return [ring.tolist() for ring in np.split(coords, splits)], owner
+
+
+def parcel_frame(parcels: pd.DataFrame, wkb_column: str = "geom_wgs84_wkb") -> pd.DataFrame:
+    """One row per polygon part with its ring and the parcel's attributes (geometry dropped)."""
+    geometries = shapely.from_wkb(parcels[wkb_column].map(bytes).to_numpy())
+    rings, owner = polygon_rings(geometries)
+    frame = parcels.drop(columns=[c for c in parcels.columns if c.endswith("wkb")])
+    frame = frame.iloc[owner].reset_index(drop=True)
+    frame["polygon"] = rings
+    return frame
+
+
+def zone_rings(geometries: np.ndarray) -> list[list[list[float]]]:
+    """Dissolve flagged parcels into zone outlines (rings of the union)."""
+    if len(geometries) == 0:
+        return []
+    union = shapely.union_all(geometries, grid_size=1e-7)
+    rings, _ = polygon_rings(np.array([union]))
+    return rings
+
+
+def color_column(codes: np.ndarray, class_colors: dict[int, list[int]]) -> list[list[int]]:
+    """Fill colour per row from its class code (grey for codes the class table lacks)."""
+    fallback = [128, 128, 128, 255]
+    return [class_colors.get(int(code), fallback) for code in codes]
+
+
+TOOLTIP_COLUMNS = ("parcel_id", "region", "area_ha", "slope_deg", "farmland_grade")
+
+
+def landuse_layer(frame: pd.DataFrame, colors: list[list[int]], layer_id: str,
+                  extra: dict[str, list] | None = None) -> pdk.Layer:
+    """Parcels filled with their class colour, pickable for tooltips.
+
+    Only the ring, the colour and the tooltip fields are sent to the browser (the payload
+    dominates render time); ``extra`` adds per-row tooltip fields such as before/after use.
+    """
+    columns = ["polygon", *(c for c in TOOLTIP_COLUMNS if c in frame)]
+    data = frame[columns].assign(fill=colors, **(extra or {}))
+    return pdk.Layer("PolygonLayer", data=data, id=layer_id, get_polygon="polygon",
+                     get_fill_color="fill", stroked=False, filled=True, pickable=True,
+                     auto_highlight=True)
+
+
+def outline_layer(rings: list, color: list[int], layer_id: str, width_m: float = 60.0) -> pdk.Layer:
+    """Unfilled outlines (zones or changed parcels) drawn over the land-use layer."""
+    data = pd.DataFrame({"polygon": rings})
+    return pdk.Layer("PolygonLayer", data=data, id=layer_id, get_polygon="polygon",
+                     filled=False, stroked=True, get_line_color=color,
+                     get_line_width=width_m, line_width_min_pixels=1, pickable=False)
+
+
+def view_state(lon: np.ndarray, lat: np.ndarray, width_px: int = 600) -> pdk.ViewState:
+    """A view that fits the parcels' centroids."""
+    span = max(float(np.ptp(lon)), float(np.ptp(lat)) * 1.2, 1e-4)
+    zoom = float(np.clip(np.log2(360 * width_px / 256 / span) - 0.6, 1, 18))
+    return pdk.ViewState(longitude=float(np.mean([lon.min(), lon.max()])),
+                         latitude=float(np.mean([lat.min(), lat.max()])), zoom=zoom)
+
+
+def build_deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip_html: str | None,
+               height: int = 520) -> pdk.Deck:
+    """A deck with no basemap (nothing is requested from the network)."""
+    tooltip = ({"html": tooltip_html, "style": {"fontSize": "13px", "backgroundColor": "#263238"}}
+               if tooltip_html else False)
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
+                    tooltip=tooltip, height=height,
+                    parameters={"clearColor": [0.96, 0.96, 0.94, 1]})

@@ -1,0 +1,135 @@
+"""Pure helpers that turn a solve result and its indicator table into what the page shows.
+
+No Streamlit here: the page calls these and lays the output out, so tests can check the
+numbers, colours and texts directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: KPI tiles: indicator key (scope total), i18n label key, display unit, divisor, decimals.
+KPI_SPECS: tuple[tuple[str, str, str, float, int], ...] = (
+    ("cropland_ha", "kpi_cropland", "ha", 1.0, 0),
+    ("built_ha", "kpi_built", "ha", 1.0, 0),
+    ("esv_yuan", "kpi_esv", "亿元", 1e8, 2),
+    ("carbon_t", "kpi_carbon", "Mt C", 1e6, 2),
+    ("grain_capacity_t", "kpi_grain", "万吨", 1e4, 2),
+    ("changed_area_ha", "kpi_changed", "ha", 1.0, 0),
+)
+EN_UNITS = {"亿元": "100 M yuan", "万吨": "10 kt"}
+#: Indicators charted against the baseline (total scope), in this order.
+CHANGE_INDICATORS: tuple[str, ...] = (
+    "cropland_ha", "grain_capacity_t", "built_ha", "esv_yuan", "carbon_t",
+    "ecological_land_ha", "patch_count", "like_adjacency_pct", "edge_density_m_per_ha", "shdi",
+)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label_key: str
+    value: str
+    delta: str | None
+    delta_color: str  # "normal" | "inverse" | "off"
+
+
+def totals(table: pd.DataFrame) -> pd.DataFrame:
+    """Whole-area rows of the indicator table, indexed by indicator key."""
+    return table[table["scope_type"] == "total"].set_index("indicator")
+
+
+def kpi_tiles(table: pd.DataFrame, lang: str) -> list[Kpi]:
+    """The KPI tiles with their change vs. the baseline, formatted for display."""
+    rows, tiles = totals(table), []
+    for key, label, unit, divisor, decimals in KPI_SPECS:
+        if key not in rows.index:
+            continue
+        row = rows.loc[key]
+        unit_text = EN_UNITS.get(unit, unit) if lang == "en" else unit
+        value = f"{row['value'] / divisor:,.{decimals}f} {unit_text}"
+        delta = None if key == "changed_area_ha" else f"{row['change'] / divisor:+,.{decimals}f}"
+        tiles.append(Kpi(label, value, delta, "off" if key == "built_ha" else "normal"))
+    return tiles
+
+
+def change_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Percentage change of the charted indicators vs. the baseline (rows with a baseline > 0)."""
+    rows = totals(table)
+    keys = [k for k in CHANGE_INDICATORS if k in rows.index]
+    chosen = rows.loc[keys]
+    baseline = chosen["baseline"].astype(float)
+    change = np.where(baseline.abs() > 0, 100 * chosen["change"] / baseline.abs(), 0.0)
+    label = chosen["label_zh" if lang == "zh" else "label_en"]
+    text = [f"{b:,.4g} → {v:,.4g} {u}" for b, v, u in
+            zip(baseline, chosen["value"], chosen["unit"], strict=True)]
+    return pd.DataFrame({"label": label.to_numpy(), "change_pct": np.round(change, 3), "text": text})
+
+
+def class_names(classes: pd.DataFrame, lang: str) -> dict[int, str]:
+    return dict(zip(classes["code"], classes["name_zh" if lang == "zh" else "name_en"], strict=True))
+
+
+def structure_frame(before: np.ndarray, after: np.ndarray, area_ha: np.ndarray,
+                    classes: pd.DataFrame, lang: str, stage_labels: tuple[str, str]) -> pd.DataFrame:
+    """Tidy area by class for the current and the optimized allocation (codes per parcel)."""
+    names = class_names(classes, lang)
+    frames = []
+    for stage, codes in zip(stage_labels, (before, after), strict=True):
+        areas = pd.Series(area_ha).groupby(np.asarray(codes)).sum()
+        frames.append(pd.DataFrame({"class": [names[c] for c in classes["code"]], "stage": stage,
+                                    "area_ha": [float(areas.get(c, 0.0)) for c in classes["code"]]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def transition_frame(before: np.ndarray, after: np.ndarray, area_ha: np.ndarray,
+                     classes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Tidy from × to hectares over every class pair (zeros included, so the grid is full)."""
+    names = class_names(classes, lang)
+    sums = pd.DataFrame({"from": before, "to": after, "a": area_ha}).groupby(["from", "to"])["a"].sum()
+    codes = classes["code"].tolist()
+    grid = pd.MultiIndex.from_product([codes, codes], names=["from", "to"])
+    full = sums.reindex(grid, fill_value=0.0).reset_index(name="area_ha")
+    full["from"] = full["from"].map(names)
+    full["to"] = full["to"].map(names)
+    return full
+
+
+def region_frame(after: np.ndarray, area_ha: np.ndarray, region_ids: np.ndarray,
+                 region_names: dict[int, str], classes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Tidy area by region and class after the allocation, with a stacking order."""
+    names = class_names(classes, lang)
+    order = {code: i for i, code in enumerate(classes["code"])}
+    sums = pd.DataFrame({"region": region_ids, "code": after, "a": area_ha}).groupby(
+        ["region", "code"])["a"].sum().reset_index()
+    return pd.DataFrame({"region": sums["region"].map(region_names),
+                         "class": sums["code"].map(names), "area_ha": sums["a"],
+                         "order": sums["code"].map(order)})
+
+
+def changed_mask(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    return np.asarray(before) != np.asarray(after)
+
+
+def status_line(result, t) -> str:
+    """One line a decision-maker can read: status, proven gap, time."""
+    parts = [f"{t('status')}: {t('status_' + str(result.status))}"]
+    if result.gap is not None:
+        parts.append(f"{t('gap')}: {100 * result.gap:.2f} %")
+    parts.append(f"{t('wall_time')}: {result.wall_time_s:.1f} s")
+    return " · ".join(parts)
+
+
+def legend_html(classes: pd.DataFrame, lang: str) -> str:
+    """Class colour swatches (names are escaped: a user's class table may hold anything)."""
+    from html import escape
+
+    safe = [c if re.fullmatch(r"#[0-9a-fA-F]{6}", str(c)) else "#808080" for c in classes["color"]]
+    items = [f'<span style="display:inline-block;width:14px;height:14px;background:{c};'
+             f'margin:0 4px -2px 12px;border:1px solid #555"></span>{escape(str(n))}'
+             for c, n in zip(safe, classes["name_zh" if lang == "zh" else "name_en"],
+                             strict=True)]
+    return "<div style='font-size:14px'>" + "".join(items) + "</div>"

@@ -1,0 +1,36 @@
+"""The one-way layering of docs/ARCHITECTURE.md: dashboard → data → solver."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+def imported_top_levels(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((REPO_ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules("data"), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_data_never_imports_streamlit_or_dashboard(path):
+    assert not imported_top_levels(path) & {"streamlit", "dashboard"}
+
+
+@pytest.mark.parametrize("path", modules("solver"), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_solver_imports_nothing_of_ours_except_its_cli(path):
+    forbidden = {"streamlit", "dashboard"} | ({"data"} if path.name != "__main__.py" else set())
+    assert not imported_top_levels(path) & forbidden
