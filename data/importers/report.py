@@ -1,0 +1,63 @@
+"""What an import did: counts, class areas, aggregation error and warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class ImportReport:
+    """Summary of one import, printed by the CLI.
+
+    Attributes
+    ----------
+    db_path : Path
+        The store written.
+    n_parcels, n_regions : int
+        Parcels and regions in the store.
+    n_repaired : int
+        Invalid geometries repaired with ``shapely.make_valid`` (vector imports).
+    n_rejected : int
+        Features rejected: empty, null or unrepairable geometry (vector imports).
+    n_dropped : int
+        Grid cells dropped: no valid land-use pixel, or outside all regions (raster imports).
+    class_area_ha : dict
+        Area by role key (ha) as stored (majority / parcel class).
+    aggregation_error : dict
+        Raster imports: per role key, parcel-class area minus the raster's pixel area, in ha
+        and in % of the pixel area (``{"forest": {"ha": -12.3, "pct": -0.4}}``).
+    warnings : list of str
+        Things that were fixed or assumed on the way.
+    seconds : float
+        Wall time of the import.
+    """
+
+    db_path: Path
+    n_parcels: int = 0
+    n_regions: int = 0
+    n_repaired: int = 0
+    n_rejected: int = 0
+    n_dropped: int = 0
+    class_area_ha: dict[str, float] = field(default_factory=dict)
+    aggregation_error: dict[str, dict[str, float]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def format(self) -> str:
+        """A readable multi-line summary."""
+        lines = [
+            f"Wrote {self.db_path} in {self.seconds:.1f} s",
+            f"  parcels: {self.n_parcels:,}   regions: {self.n_regions}",
+            f"  repaired: {self.n_repaired:,}   rejected: {self.n_rejected:,}   "
+            f"dropped: {self.n_dropped:,}",
+            "  class areas (ha):",
+        ]
+        for key, area in self.class_area_ha.items():
+            line = f"    {key:<10} {area:>14,.1f}"
+            if key in self.aggregation_error:
+                err = self.aggregation_error[key]
+                line += f"   vs raster {err['ha']:+,.1f} ha ({err['pct']:+.2f} %)"
+            lines.append(line)
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
