@@ -66,7 +66,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall_time": ("求解耗时", "Solve time"),
     "kpi_cropland": ("耕地面积", "Cropland"),
     "kpi_built": ("建设用地", "Construction land"),
-    "kpi_esv": ("生态系统服务价值", "Ecosystem service value"),
+    "kpi_esv": ("生态服务价值", "Ecosystem services"),
     "kpi_carbon": ("碳储量", "Carbon storage"),
     "kpi_grain": ("粮食生产能力", "Grain capacity"),
     "kpi_changed": ("转换面积", "Changed area"),
@@ -116,13 +116,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "regions_table": ("乡镇 / 区", "Regions"),
     "coefficients_table": ("系数来源", "Coefficient sources"),
     "store_map": ("现状用地图", "Current land use map"),
+    "upload_title": ("导入自己的数据", "Import your own data"),
+    "upload_help": ("支持 GeoPackage、压缩的 Shapefile（.zip）、GeoJSON、GeoParquet 地块，或土地覆被 GeoTIFF（按格网聚合）。",
+                    "GeoPackage, zipped Shapefile (.zip), GeoJSON or GeoParquet parcels, or a land-cover GeoTIFF (aggregated to grid cells)."),
+    "upload_file": ("选择文件", "Choose a file"),
+    "upload_name": ("数据库名称（字母、数字、_ 和 -）", "Store name (letters, digits, _ and -)"),
+    "cell_size": ("格网边长（米）", "Cell size (m)"),
+    "upload_crs": ("坐标系（文件没有时填写，如 EPSG:4490）", "CRS (only if the file has none, e.g. EPSG:4490)"),
+    "upload_import": ("导入", "Import"),
+    "upload_running": ("正在导入…", "Importing…"),
+    "upload_done": ("已导入为数据库 {name}，现已切换到该数据库。", "Imported as store {name}; now switched to it."),
 }
 
 
-def translate(key: str, lang: str = "zh", **values: object) -> str:
-    """The text of ``key`` in ``lang`` with ``values`` filled in; the key itself if unknown."""
-    pair = TEXT.get(key)
+def translate(text_key: str, lang: str = "zh", /, **values: object) -> str:
+    """The text of ``text_key`` in ``lang`` with ``values`` filled in; the key if unknown."""
+    pair = TEXT.get(text_key)
     if pair is None:
-        return key
+        return text_key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**values) if values else text

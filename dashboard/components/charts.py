@@ -31,7 +31,8 @@ def structure_chart(areas: pd.DataFrame, classes: pd.DataFrame, name_column: str
     """
     order = classes[name_column].tolist()
     return alt.Chart(areas).mark_bar().encode(
-        x=alt.X("class:N", sort=order, title=labels["class"], axis=alt.Axis(labelAngle=0)),
+        x=alt.X("class:N", sort=order, title=labels["class"],
+                axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)),
         xOffset=alt.XOffset("stage:N", sort=[labels["before"], labels["after"]]),
         y=alt.Y("area_ha:Q", title=labels["area_ha"]),
         color=alt.Color("class:N", scale=_class_scale(classes, name_column), legend=None),

@@ -93,10 +93,15 @@ def outline_layer(rings: list, color: list[int], layer_id: str, width_m: float =
                      get_line_width=width_m, line_width_min_pixels=1, pickable=False)
 
 
-def view_state(lon: np.ndarray, lat: np.ndarray, width_px: int = 600) -> pdk.ViewState:
-    """A view that fits the parcels' centroids."""
-    span = max(float(np.ptp(lon)), float(np.ptp(lat)) * 1.2, 1e-4)
-    zoom = float(np.clip(np.log2(360 * width_px / 256 / span) - 0.6, 1, 18))
+def view_state(lon: np.ndarray, lat: np.ndarray, width_px: int = 380,
+               height_px: int = 460) -> pdk.ViewState:
+    """A view that fits the parcels' centroids into a map of the given pixel size."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    lon_span = max(float(np.ptp(lon)), 1e-4)
+    # Web Mercator stretches latitude by 1/cos(lat): a degree of latitude takes more pixels.
+    lat_span = max(float(np.ptp(lat)) / np.cos(np.radians(float(np.mean(lat)))), 1e-4)
+    fit = min(width_px / lon_span, height_px / lat_span)  # pixels per degree of longitude
+    zoom = float(np.clip(np.log2(fit * 360 / 512) - 0.05, 1, 18))
     return pdk.ViewState(longitude=float(np.mean([lon.min(), lon.max()])),
                          latitude=float(np.mean([lat.min(), lat.max()])), zoom=zoom)
 

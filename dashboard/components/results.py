@@ -32,6 +32,7 @@ CHANGE_INDICATORS: tuple[str, ...] = (
 @dataclass(frozen=True)
 class Kpi:
     label_key: str
+    unit: str
     value: str
     delta: str | None
     delta_color: str  # "normal" | "inverse" | "off"
@@ -50,9 +51,9 @@ def kpi_tiles(table: pd.DataFrame, lang: str) -> list[Kpi]:
             continue
         row = rows.loc[key]
         unit_text = EN_UNITS.get(unit, unit) if lang == "en" else unit
-        value = f"{row['value'] / divisor:,.{decimals}f} {unit_text}"
+        value = f"{row['value'] / divisor:,.{decimals}f}"
         delta = None if key == "changed_area_ha" else f"{row['change'] / divisor:+,.{decimals}f}"
-        tiles.append(Kpi(label, value, delta, "off" if key == "built_ha" else "normal"))
+        tiles.append(Kpi(label, unit_text, value, delta, "off" if key == "built_ha" else "normal"))
     return tiles
 
 

@@ -45,8 +45,10 @@ def test_transition_frame_is_full_grid_with_areas():
 
 def test_kpi_tiles_format_values_and_deltas():
     tiles = {k.label_key: k for k in results.kpi_tiles(indicator_table(), "zh")}
-    assert tiles["kpi_cropland"].value == "1 ha" and tiles["kpi_cropland"].delta == "-2"
-    assert tiles["kpi_esv"].value == "2.50 亿元" and tiles["kpi_esv"].delta == "+0.50"
+    assert tiles["kpi_cropland"].value == "1" and tiles["kpi_cropland"].delta == "-2"
+    assert tiles["kpi_cropland"].unit == "ha"
+    assert tiles["kpi_esv"].value == "2.50" and tiles["kpi_esv"].delta == "+0.50"
+    assert tiles["kpi_esv"].unit == "亿元"
     assert tiles["kpi_changed"].delta is None
     assert "kpi_carbon" not in tiles  # absent indicators get no tile
 

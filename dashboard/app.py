@@ -1,0 +1,32 @@
+"""Streamlit entry point: page set-up, language, store choice and the page router.
+
+Start from the repository root: ``python -m streamlit run dashboard/app.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts only dashboard/ on sys.path; the packages live one level up.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import ui  # noqa: E402
+
+st.set_page_config(page_title="国土空间优化配置", layout="wide",
+                   initial_sidebar_state="expanded")
+ui.init_session()
+lang = ui.lang()
+pages = [
+    st.Page("pages/scenario.py", title=ui.t("page_scenario"), default=True,
+            url_path="scenario"),
+    st.Page("pages/data.py", title=ui.t("page_data"), url_path="data"),
+    st.Page("pages/about.py", title=ui.t("page_about"), url_path="about"),
+]
+navigation = st.navigation(pages, position="hidden" if ui.mode() == "present" else "sidebar")
+ui.sidebar_header()
+navigation.run()

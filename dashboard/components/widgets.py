@@ -1,0 +1,132 @@
+"""The lever panel: grouped widgets whose values build a :class:`solver.scenario.Scenario`.
+
+Widget keys are ``lv:<dotted scenario key>``; their values live in ``st.session_state`` so a
+preset change, a shared link or "apply the suggested relaxation" can set them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from dashboard import state
+from data.presets import PRESET_KEYS, list_presets, load_preset
+from solver.scenario import Scenario, ScenarioError
+
+PRESET_WIDGET = "lv:preset"
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One widget: the scenario key it sets, its kind and (for sliders) the range shown."""
+
+    key: str
+    kind: str                  # slider | toggle | number | choice
+    lo: float = 0.0
+    hi: float = 100.0
+    step: float = 1.0
+    choices: tuple[str, ...] = ()
+
+
+LEVER_GROUPS: dict[str, tuple[Lever, ...]] = {
+    "grp_farmland": (
+        Lever("farmland.quota_pct", "slider", 50.0, 120.0, 0.5),
+        Lever("farmland.keep_basic_farmland", "toggle"),
+        Lever("farmland.balance", "toggle"),
+    ),
+    "grp_ecology": (
+        Lever("ecology.red_line_mode", "choice", choices=("locked", "ecological_only", "off")),
+        Lever("ecology.min_ecological_pct", "slider", 0.0, 120.0, 0.5),
+    ),
+    "grp_growth": (
+        Lever("growth.min_new_built_ha", "number", 0.0, 1e6, 50.0),
+        Lever("growth.max_new_built_ha", "number", 0.0, 1e6, 50.0),
+        Lever("growth.only_inside_boundary", "toggle"),
+        Lever("growth.expansion_cap", "slider", 1.0, 3.0, 0.05),
+    ),
+    "grp_conversion": (
+        Lever("conversion.allow_reclamation", "toggle"),
+        Lever("conversion.max_changed_pct", "slider", 0.0, 50.0, 0.5),
+    ),
+    "grp_weights": tuple(
+        Lever(f"weights.{name}", "slider", 0.0, 10.0, 0.1)
+        for name in ("suitability", "ecology", "food", "carbon", "compactness", "conversion_cost")
+    ),
+    "grp_solver": (
+        Lever("solver.time_limit_s", "slider", 1.0, 120.0, 1.0),
+        Lever("solver.seed", "number", 0, 2**31 - 1, 1),
+    ),
+}
+ALL_LEVERS: tuple[Lever, ...] = tuple(lv for group in LEVER_GROUPS.values() for lv in group)
+
+
+def widget_key(lever_key: str) -> str:
+    return f"lv:{lever_key}"
+
+
+def scenario_value(scenario: Scenario, dotted: str) -> Any:
+    return state.flatten(scenario.to_dict()).get(dotted)
+
+
+def set_widgets(scenario: Scenario, preset: str) -> None:
+    """Put a scenario's values into the lever widgets (before they are drawn)."""
+    st.session_state[PRESET_WIDGET] = preset
+    for lever in ALL_LEVERS:
+        value = scenario_value(scenario, lever.key)
+        if lever.kind == "slider" and value is not None:
+            value = float(value)
+        st.session_state[widget_key(lever.key)] = value
+
+
+def _on_preset_change() -> None:
+    preset = st.session_state[PRESET_WIDGET]
+    set_widgets(load_preset(preset), preset)
+
+
+def _draw(lever: Lever, label: str, disabled: bool, fmt: Callable[[str], str]) -> None:
+    key = widget_key(lever.key)
+    if lever.kind == "toggle":
+        st.toggle(label, key=key, disabled=disabled)
+    elif lever.kind == "choice":
+        st.selectbox(label, lever.choices, key=key, disabled=disabled,
+                     format_func=lambda c: fmt(f"red_line_{c}"))
+    elif lever.kind == "number":
+        integer = lever.key == "solver.seed"
+        st.number_input(label, min_value=int(lever.lo) if integer else lever.lo,
+                        max_value=int(lever.hi) if integer else lever.hi,
+                        step=int(lever.step) if integer else lever.step, key=key,
+                        disabled=disabled)
+    else:
+        current = st.session_state.get(key) or lever.lo
+        hi = max(lever.hi, float(current))  # a preset or link may go past the usual range
+        st.slider(label, min_value=lever.lo, max_value=hi, step=lever.step, key=key,
+                  disabled=disabled)
+
+
+def lever_panel(t: Callable[..., str], lang: str, disabled: bool) -> None:
+    """Draw the preset picker and every lever group (in the sidebar)."""
+    names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in list_presets()}
+    st.selectbox(t("preset"), PRESET_KEYS, key=PRESET_WIDGET, format_func=names.get,
+                 on_change=_on_preset_change, disabled=disabled)
+    for group, levers in LEVER_GROUPS.items():
+        with st.expander(t(group), expanded=group in ("grp_farmland", "grp_growth")):
+            for lever in levers:
+                _draw(lever, t(lever.key), disabled, t)
+
+
+def scenario_from_widgets() -> tuple[Scenario, str, list[str]]:
+    """The scenario the widgets describe, its preset, and any value the scenario refused."""
+    preset = st.session_state.get(PRESET_WIDGET, state.DEFAULT_PRESET)
+    scenario, errors = load_preset(preset), []
+    for lever in ALL_LEVERS:
+        value = st.session_state.get(widget_key(lever.key))
+        if value == scenario_value(scenario, lever.key):
+            continue
+        try:
+            scenario = scenario.with_value(lever.key, value)
+        except ScenarioError as exc:
+            errors.append(str(exc))
+    return scenario, preset, errors

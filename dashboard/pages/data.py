@@ -1,0 +1,61 @@
+"""Data page: what the parcel store holds, its map, and where the coefficients come from."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import services, ui
+from dashboard.components import maps, upload
+from data.paths import store_dir
+
+path = ui.store_path()
+version = services.store_version(path)
+overview = services.store_overview(path, version)
+meta, summary, regions = overview["meta"], overview["summary"], overview["regions"]
+name_col = "name_zh" if ui.lang() == "zh" else "name_en"
+
+st.title(f"{ui.t('data_title')} · {meta.get(name_col, '')}")
+if meta.get("synthetic") == "true":
+    st.info(ui.t("synthetic_badge"))
+tiles = st.columns(4)
+tiles[0].metric(ui.t("n_parcels"), f"{int(meta['n_parcels']):,}")
+tiles[1].metric(ui.t("n_regions"), len(regions))
+tiles[2].metric(ui.t("total_area"), f"{summary['area_ha'].sum():,.0f} ha")
+tiles[3].metric(ui.t("crs"), meta["crs"])
+st.caption(f"{ui.t('source')}: {meta.get('source', '–')} · {ui.t('version')}: {version}")
+
+left, right = st.columns([1.1, 1])
+with left:
+    st.subheader(ui.t("store_map"))
+    frame = services.map_frame(path, version)
+    colors = dict(zip(summary["code"], (maps.hex_to_rgba(c) for c in overview["classes"]["color"]),
+                      strict=True))
+    layer = maps.landuse_layer(frame, maps.color_column(frame["land_use"].to_numpy(), colors),
+                               "landuse")
+    deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"]),
+                           "{parcel_id} · {region} · {area_ha} ha")
+    st.pydeck_chart(deck, height=520)
+with right:
+    st.subheader(ui.t("classes_table"))
+    shown = summary[["code", name_col, "parcels", "area_ha", "basic_farmland_ha", "red_line_ha",
+                     "urban_boundary_ha"]]
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.subheader(ui.t("regions_table"))
+    st.dataframe(regions[["region_id", "name_zh", "name_en", "population"]], hide_index=True,
+                 width="stretch")
+st.subheader(ui.t("coefficients_table"))
+st.dataframe(services.coefficients().sources(), hide_index=True, width="stretch")
+
+st.divider()
+st.subheader(ui.t("upload_title"))
+st.caption(ui.t("upload_help"))
+if ui.read_only():
+    st.info(ui.t("read_only"))
+else:
+    imported = upload.upload_section(store_dir(), ui.t)
+    if imported is not None:
+        st.session_state["store_name"] = imported.stem
+        st.session_state.pop("shown", None)
+        st.session_state.pop("store_choice", None)
+        if st.button("OK"):
+            st.rerun()

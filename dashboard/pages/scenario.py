@@ -1,0 +1,128 @@
+"""Scenario page: levers → Solve → KPI tiles, maps and indicator charts side by side."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+import streamlit as st
+
+from dashboard import services, state, ui
+from dashboard.components import panels, results, widgets
+
+t, lang = ui.t, ui.lang()
+path = ui.store_path()
+version = services.store_version(path)
+overview = services.store_overview(path, version)
+classes = overview["classes"]
+land = services.landscape(path, version)
+
+# ---- levers: first run of a session takes them from the link ---------------------------------
+if "levers_ready" not in st.session_state:
+    link = st.session_state["link"]
+    widgets.set_widgets(link.scenario, link.preset)
+    st.session_state["levers_ready"] = True
+    for kind, values in link.warnings + st.session_state.pop("pending_warnings", []):
+        st.warning(t(kind, **values))
+if "pending_scenario" in st.session_state:  # "apply the suggested relaxation" was pressed
+    widgets.set_widgets(*st.session_state.pop("pending_scenario"))
+    st.session_state["solve_now"] = True
+
+if ui.mode() != "present":
+    with st.sidebar:
+        st.header(t("levers"))
+        if ui.read_only():
+            st.info(t("read_only"))
+        solve_clicked = st.button(t("solve"), type="primary", width="stretch",
+                                  disabled=ui.read_only())
+        widgets.lever_panel(t, lang, disabled=ui.read_only())
+        st.toggle(t("presentation"), key="presentation_toggle",
+                  on_change=lambda: st.session_state.update(mode="present"))
+        st.caption(t("share_help"))
+else:
+    solve_clicked = False
+    st.markdown("<style>[data-testid='stSidebar']{display:none} "
+                "[data-testid='stMetricValue']{font-size:2.6rem}</style>", unsafe_allow_html=True)
+    if st.button("⤺ " + t("levers")):
+        st.session_state["mode"] = ""
+        st.rerun()
+
+scenario, preset, errors = widgets.scenario_from_widgets()
+for message in errors:
+    st.error(message)
+params = {state.STORE_KEY: st.session_state["store_name"], state.LANG_KEY: lang,
+          **state.scenario_to_params(scenario, preset)}
+if ui.mode():
+    params[state.MODE_KEY] = ui.mode()
+if st.query_params.to_dict() != params:
+    st.query_params.from_dict(params)
+
+result_key = version + ":" + hashlib.sha256(scenario.to_toml().encode()).hexdigest()[:16]
+shown = st.session_state.get("shown")
+if shown is not None and not shown["key"].startswith(version + ":"):
+    shown = st.session_state["shown"] = None  # another store was picked: its result does not apply
+
+
+def run_solve() -> None:
+    """Solve on a worker thread and draw its progress until it ends; keep the result."""
+    cached = services.cached_result(result_key)
+    if cached is not None:
+        st.session_state["shown"] = {"key": result_key, "result": cached, "cached": True}
+        return
+    previous = shown["result"].assignment if shown and shown["result"].has_solution else None
+    job = services.start_solve(land, scenario, hint=previous)
+    bar = st.progress(0.0, text=t("solving"))
+    limit = scenario.solver.time_limit_s
+    while not job.done.wait(0.2):
+        event = job.progress[-1] if job.progress else None
+        elapsed = time.perf_counter() - job.started
+        bar.progress(min(elapsed / limit, 0.99), text=t(
+            "progress", elapsed=elapsed,
+            incumbent="–" if event is None or event.incumbent is None else f"{event.incumbent:,.1f}",
+            gap="–" if event is None or event.gap is None else f"{100 * event.gap:.2f} %"))
+    bar.empty()
+    if job.error is not None:
+        st.exception(job.error)
+        return
+    services.remember_result(result_key, job.result)
+    st.session_state["shown"] = {"key": result_key, "result": job.result, "cached": False}
+
+
+first_view = shown is None
+if solve_clicked or st.session_state.pop("solve_now", False) or first_view:
+    run_solve()
+    shown = st.session_state.get("shown")
+if shown is not None and not shown["key"].startswith(version + ":"):
+    shown = st.session_state["shown"] = None  # another store was picked: its result does not apply
+
+meta_name = overview["meta"].get("name_zh" if lang == "zh" else "name_en", "")
+st.title(f"{t('app_title')} · {meta_name}")
+if shown is None:
+    st.info(t("no_result"))
+    st.stop()
+if shown["key"] != result_key:
+    st.info(t("levers_changed"))
+
+result = shown["result"]
+status_text = results.status_line(result, t) + (f" {t('cached')}" if shown["cached"] else "")
+if not result.has_solution:
+    st.error(status_text)
+    panels.infeasibility_panel(result, scenario, preset)
+    st.stop()
+st.caption(status_text)
+
+codes_after = np.asarray(land.class_codes)[result.assignment]
+codes_before = np.asarray(land.class_codes)[land.current]
+table = services.indicators(path, version, shown["key"], tuple(int(c) for c in codes_after))
+
+tiles = results.kpi_tiles(table, lang)
+columns = st.columns(len(tiles) + 1)
+for column, kpi in zip(columns, tiles, strict=False):
+    column.metric(f"{t(kpi.label_key)}（{kpi.unit}）" if lang == "zh" else
+                  f"{t(kpi.label_key)} ({kpi.unit})", kpi.value, kpi.delta,
+                  delta_color=kpi.delta_color)
+columns[-1].metric(t("gap"), "–" if result.gap is None else f"{100 * result.gap:.2f} %",
+                   f"{result.wall_time_s:.1f} s", delta_color="off", delta_arrow="off")
+
+panels.result_maps_and_charts(path, version, classes, land, codes_before, codes_after, table)

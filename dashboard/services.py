@@ -1,0 +1,190 @@
+"""The only home of ``st.cache_*``: store reads, map frames and solve results.
+
+Everything cached is keyed by the store path and its content version, so a rebuilt or
+re-imported store is never served from a stale cache.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import maps
+from data import store
+from data.coefficients import load_coefficients
+from data.db import connect, query
+from data.indicators import compute_indicators
+from data.landscape import landscape_from_tables
+from data.paths import ensure_demo_store, list_stores
+from solver.landscape import Landscape
+
+MAX_CACHED_RESULTS = 32
+MAX_PARALLEL_SOLVES = 2  # the machines have 2 cores; further solves wait their turn
+
+
+@st.cache_resource(max_entries=8)
+def _connection(path: str, mtime_ns: int) -> duckdb.DuckDBPyConnection:
+    # One read-only connection per store file version, shared by every session; each read
+    # takes its own cursor (data.db.query_df), so sessions on other threads do not collide.
+    return connect(path)
+
+
+def connection(path: str) -> duckdb.DuckDBPyConnection:
+    """The shared read-only connection of a store (reopened when the file is replaced)."""
+    return _connection(path, Path(path).stat().st_mtime_ns)
+
+
+def available_stores() -> list[Path]:
+    """The demo store (built on first use) and every imported store."""
+    ensure_demo_store()
+    return list_stores()
+
+
+def store_version(path: str) -> str:
+    """Content hash of the store: the cache key for everything read from it."""
+    return query(connection(path), "SELECT value FROM meta WHERE key = 'version'")[0][0]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def store_overview(path: str, version: str) -> dict[str, pd.DataFrame | dict]:
+    """Meta, classes, regions and the per-class summary of a store."""
+    con = connection(path)
+    return {"meta": store.read_meta(con), "classes": store.read_classes(con),
+            "regions": store.read_regions(con), "summary": store.summary_table(con)}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def parcel_attributes(path: str, version: str) -> pd.DataFrame:
+    """Parcel attributes without geometry, ordered by id (the solver's parcel order)."""
+    return store.read_parcels(connection(path))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def adjacency(path: str, version: str) -> pd.DataFrame:
+    return store.read_adjacency(connection(path))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def map_frame(path: str, version: str) -> pd.DataFrame:
+    """Polygon rings (WGS 84) with the attributes a tooltip shows; built once per store."""
+    con = connection(path)
+    parcels = store.read_parcels(con, with_geometry=True)
+    parcels["row"] = np.arange(len(parcels))  # position in the solver's parcel order (by id)
+    frame = maps.parcel_frame(parcels[["row", "parcel_id", "region_id", "land_use", "area_ha", "lon",
+                                       "lat", "slope_deg", "farmland_grade", "geom_wgs84_wkb"]])
+    names = store.read_regions(con).set_index("region_id")["name_zh"]
+    frame["region"] = frame["region_id"].map(names).fillna("")
+    frame["area_ha"] = frame["area_ha"].round(2)
+    frame["slope_deg"] = frame["slope_deg"].round(1)
+    frame["farmland_grade"] = frame["farmland_grade"].astype("Int64").astype(str).replace("<NA>", "–")
+    return frame
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def zone_outlines(path: str, version: str) -> dict[str, list]:
+    """Dissolved outlines of the red line, basic farmland and urban boundary (WGS 84)."""
+    import shapely
+
+    parcels = store.read_parcels(connection(path), with_geometry=True)
+    outlines = {}
+    for flag in maps.OVERLAY_COLORS:
+        chosen = parcels.loc[parcels[flag].fillna(False).astype(bool), "geom_wgs84_wkb"]
+        outlines[flag] = maps.zone_rings(shapely.from_wkb(chosen.map(bytes).to_numpy()))
+    return outlines
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def landscape(path: str, version: str) -> Landscape:
+    """The solver's input for a store (kept as an object: numpy arrays, never copied)."""
+    con = connection(path)
+    parcels = store.read_parcels(con)
+    classes = store.read_classes(con)
+    suitability = store.read_suitability_matrix(con, parcels["parcel_id"].to_numpy(),
+                                                classes["code"].tolist())
+    return landscape_from_tables(parcels, classes, store.read_regions(con),
+                                 store.read_adjacency(con), suitability, coefficients())
+
+
+@st.cache_resource(show_spinner=False)
+def coefficients():
+    """The shipped indicator coefficients (ESV, carbon, grain yields) with their sources."""
+    return load_coefficients()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def indicators(path: str, version: str, result_key: str, codes: tuple[int, ...]) -> pd.DataFrame:
+    """The indicator table of an allocation (codes per parcel in id order) vs. the baseline."""
+    overview = store_overview(path, version)
+    return compute_indicators(parcel_attributes(path, version), adjacency(path, version),
+                              overview["classes"], overview["regions"], np.asarray(codes),
+                              coefficients())
+
+
+# ---- solving ---------------------------------------------------------------------------------
+
+@dataclass
+class SolveJob:
+    """A solve running on a worker thread; the page polls ``progress`` and ``result``."""
+
+    progress: list = field(default_factory=list)  # ProgressEvent objects, appended by the solver
+    result: object | None = None
+    error: BaseException | None = None
+    started: float = field(default_factory=time.perf_counter)
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+@st.cache_resource
+def _result_cache() -> tuple[OrderedDict, threading.Lock]:
+    return OrderedDict(), threading.Lock()
+
+
+@st.cache_resource
+def _solve_slots() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(MAX_PARALLEL_SOLVES)
+
+
+def cached_result(key: str):
+    """A previously computed result for this store version and scenario, or None."""
+    results, lock = _result_cache()
+    with lock:
+        if key in results:
+            results.move_to_end(key)
+            return results[key]
+    return None
+
+
+def remember_result(key: str, result) -> None:
+    results, lock = _result_cache()
+    with lock:
+        results[key] = result
+        results.move_to_end(key)
+        while len(results) > MAX_CACHED_RESULTS:
+            results.popitem(last=False)
+
+
+def start_solve(land: Landscape, scenario, hint: np.ndarray | None = None) -> SolveJob:
+    """Run ``solver.solve`` on a worker thread (at most :data:`MAX_PARALLEL_SOLVES` at once)."""
+    from solver import solve
+
+    job = SolveJob()
+
+    def run() -> None:
+        with _solve_slots():
+            job.started = time.perf_counter()
+            try:
+                job.result = solve(land, scenario, hint=hint, on_progress=job.progress.append)
+            except BaseException as exc:  # reported on the page, never lost with the thread
+                job.error = exc
+            finally:
+                job.done.set()
+
+    threading.Thread(target=run, name="solve", daemon=True).start()
+    return job

@@ -1,0 +1,132 @@
+"""Session-state keys and the Scenario ⇄ URL query-parameter codec.
+
+A share link holds the whole scenario: ``?store=demo&preset=balanced&farmland.quota_pct=95``.
+Only values that differ from the preset travel in the URL, so links stay short. Anything
+malformed falls back to the default with a warning; nothing from the URL reaches SQL or the
+file system unchecked (the store name is matched against the list of stores).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from data.presets import PRESET_KEYS, load_preset
+from solver.scenario import Scenario, ScenarioError, documented_keys
+
+LANG_KEY = "lang"
+MODE_KEY = "mode"           # "" | "readonly" | "present"
+STORE_KEY = "store"
+PRESET_KEY = "preset"
+DEFAULT_PRESET = "balanced"
+MODES = ("", "readonly", "present")
+MAX_VALUE_LENGTH = 200
+RESERVED = (LANG_KEY, MODE_KEY, STORE_KEY, PRESET_KEY)
+
+
+def lever_specs() -> dict[str, dict[str, Any]]:
+    """Documented scenario keys by dotted name (unit, range, default, doc)."""
+    return {row["key"]: row for row in documented_keys()}
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested sections → ``{"farmland.quota_pct": 95, ...}`` (region dicts stay whole)."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and not prefix:
+            flat.update(flatten(value, f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def encode_value(value: Any) -> str:
+    """A scenario value as URL text: bools as 1/0, numbers shortest, tables as JSON."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return format(value, "g") if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_value(text: str, spec: Mapping[str, Any]) -> Any:
+    """URL text → a value of the lever's type; ``ValueError`` naming what was expected."""
+    if len(text) > MAX_VALUE_LENGTH:
+        raise ValueError(f"longer than {MAX_VALUE_LENGTH} characters")
+    if spec.get("unit") == "bool":
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 1 or 0")
+    default = spec.get("default")
+    if isinstance(default, str):
+        return text
+    if isinstance(default, tuple | list) or spec.get("per_region"):
+        return json.loads(text)
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number")
+    return int(number) if isinstance(default, int) and number.is_integer() else number
+
+
+def scenario_to_params(scenario: Scenario, preset: str) -> dict[str, str]:
+    """Query parameters for a scenario: the preset plus every lever that differs from it."""
+    base = flatten(load_preset(preset).to_dict())
+    params = {PRESET_KEY: preset}
+    for key, value in flatten(scenario.to_dict()).items():
+        if key in lever_specs() and base.get(key) != value:
+            params[key] = encode_value(value)
+    return params
+
+
+@dataclass
+class DecodedLink:
+    """What a URL asked for, after validation; ``warnings`` go on screen."""
+
+    preset: str
+    scenario: Scenario
+    lang: str = "zh"
+    mode: str = ""
+    store: str | None = None
+    warnings: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+def params_to_scenario(params: Mapping[str, str]) -> DecodedLink:
+    """Decode query parameters; each bad entry becomes a warning and keeps its default."""
+    warnings: list[tuple[str, dict[str, str]]] = []
+    preset = str(params.get(PRESET_KEY, DEFAULT_PRESET))
+    if preset not in PRESET_KEYS:
+        warnings.append(("bad_param", _warning(PRESET_KEY, preset, f"presets: {', '.join(PRESET_KEYS)}")))
+        preset = DEFAULT_PRESET
+    scenario = load_preset(preset)
+    specs, unknown = lever_specs(), []
+    for key, text in params.items():
+        if key in RESERVED:
+            continue
+        if key not in specs:
+            unknown.append(key[:40])
+            continue
+        try:
+            scenario = scenario.with_value(key, decode_value(str(text), specs[key]))
+        except (ValueError, ScenarioError, json.JSONDecodeError) as exc:
+            warnings.append(("bad_param", _warning(key, str(text), str(exc))))
+    if unknown:
+        warnings.append(("unknown_param", {"keys": ", ".join(sorted(unknown))}))
+    lang = params.get(LANG_KEY, "zh")
+    mode = params.get(MODE_KEY, "")
+    return DecodedLink(preset=preset, scenario=scenario,
+                       lang=lang if lang in ("zh", "en") else "zh",
+                       mode=mode if mode in MODES else "",
+                       store=params.get(STORE_KEY), warnings=warnings)
+
+
+def _warning(key: str, value: str, reason: str) -> dict[str, str]:
+    # Shown as plain text (never as HTML); cut so a hostile value cannot flood the page.
+    return {"key": key[:40], "value": value[:60], "reason": reason[:200]}

@@ -1,0 +1,78 @@
+"""Session-wide helpers shared by the pages: language, mode, the chosen store, the sidebar head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import i18n, services, state
+
+
+def init_session() -> None:
+    """Decode the URL once per browser session (a shared link sets language, mode, store, levers)."""
+    if "link" in st.session_state:
+        return
+    link = state.params_to_scenario(st.query_params.to_dict())
+    st.session_state["link"] = link
+    st.session_state["lang"] = link.lang
+    st.session_state["mode"] = link.mode
+    st.session_state["store_name"] = resolve_store_name(link.store)
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def t(text_key: str, /, **values: object) -> str:
+    """Text of ``text_key`` in the session's language (values may include one named ``key``)."""
+    return i18n.translate(text_key, lang(), **values)
+
+
+def mode() -> str:
+    return st.session_state.get("mode", "")
+
+
+def read_only() -> bool:
+    return mode() == "readonly"
+
+
+def store_names() -> dict[str, Path]:
+    """Available stores by name (file stem); the demo first."""
+    return {path.stem: path for path in services.available_stores()}
+
+
+def resolve_store_name(requested: str | None) -> str:
+    """The store a link asks for if it exists (matched by name only, never as a path)."""
+    names = store_names()
+    if requested in names:
+        return requested
+    if requested:
+        st.session_state.setdefault("pending_warnings", []).append(
+            ("bad_param", {"key": state.STORE_KEY, "value": str(requested)[:60],
+                           "reason": ", ".join(names)}))
+    return next(iter(names))
+
+
+def store_path() -> str:
+    names = store_names()
+    name = st.session_state.get("store_name")
+    return str(names.get(name, next(iter(names.values()))))
+
+
+def sidebar_header() -> None:
+    """Language switch, store picker and the synthetic-data badge."""
+    with st.sidebar:
+        choice = st.radio(i18n.TEXT["language"][0], ["中文", "English"], horizontal=True,
+                          index=0 if lang() == "zh" else 1, key="lang_choice")
+        st.session_state["lang"] = "zh" if choice == "中文" else "en"
+        names = list(store_names())
+        current = st.session_state.get("store_name", names[0])
+        picked = st.selectbox(t("store"), names, index=names.index(current) if current in names else 0,
+                              disabled=read_only(), key="store_choice")
+        st.session_state["store_name"] = picked
+        overview = services.store_overview(store_path(), services.store_version(store_path()))
+        meta = overview["meta"]
+        st.caption(meta.get("name_zh" if lang() == "zh" else "name_en", picked))
+        if meta.get("synthetic") == "true":
+            st.caption(f"⚠️ {t('synthetic_badge')}")

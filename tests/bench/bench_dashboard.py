@@ -1,0 +1,117 @@
+"""Dashboard speed in real Chromium: map render, first solve overhead, cached shared link.
+
+    python tests/bench/bench_dashboard.py [--runs 3] [--json out/bench_dashboard.json]
+
+Starts the dashboard on a fresh demo store, then for each run measures, in one browser:
+- the data page's map: navigation → deck.gl canvas painted (no solve involved);
+- a first solve of a scenario never seen before: navigation → KPI tiles on screen, next to
+  the solver's own wall time (read from the status line), so overhead = total − solver;
+- the same link opened in a fresh browser context: navigation → KPI tiles (cached result).
+A benchmark, not a test: it prints numbers and ratios and writes JSON; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.browser.conftest import CHROMIUM, FLAGS, _free_port, _wait_healthy  # noqa: E402
+
+
+def has_ink(page) -> bool:
+    """True once the first deck.gl canvas shows more than a blank background."""
+    from PIL import Image
+
+    canvas = page.locator("canvas").first
+    image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+    background = image.getpixel((1, 1))
+    return sum(1 for px in image.getdata() if px != background) > 10_000
+
+
+def time_map(page, url: str) -> float:
+    started = time.perf_counter()
+    page.goto(f"{url}/data", wait_until="domcontentloaded")
+    page.wait_for_selector("canvas", timeout=60_000)
+    while not has_ink(page):
+        if time.perf_counter() - started > 60:
+            raise RuntimeError("the map did not paint within 60 s")
+        page.wait_for_timeout(50)
+    return time.perf_counter() - started
+
+
+def time_solve(page, url: str) -> tuple[float, float]:
+    started = time.perf_counter()
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stMetric']", timeout=180_000)
+    total = time.perf_counter() - started
+    caption = " ".join(page.locator("[data-testid='stCaptionContainer']").all_inner_texts())
+    match = re.search(r"求解耗时: ([0-9.]+) s", caption)
+    return total, float(match.group(1)) if match else float("nan")
+
+
+def run(runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    stores = Path(tempfile.mkdtemp(prefix="bench_dashboard_"))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+        cwd=REPO_ROOT, env={**os.environ, "LANDALLOC_STORES": str(stores)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        _wait_healthy(port, proc)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+            for i in range(runs):
+                link = f"{url}/?preset=balanced&solver.seed={100 + i}"
+                first = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+                map_s = time_map(first, url)
+                total, solver = time_solve(first, link)
+                again = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+                cached, _ = time_solve(again, link)
+                rows.append({"map_render_s": map_s, "first_solve_total_s": total,
+                             "solver_wall_s": solver, "overhead_s": total - solver,
+                             "cached_link_s": cached})
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return {"runs": rows, "median": {k: statistics.median(r[k] for r in rows) for k in rows[0]}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=REPO_ROOT / "out" / "bench_dashboard.json")
+    args = parser.parse_args()
+    report = run(args.runs)
+    print(f"{'run':>4} {'map s':>7} {'1st solve s':>12} {'solver s':>9} {'overhead s':>11} {'cached s':>9}")
+    for i, r in enumerate(report["runs"]):
+        print(f"{i:>4} {r['map_render_s']:7.2f} {r['first_solve_total_s']:12.2f} "
+              f"{r['solver_wall_s']:9.2f} {r['overhead_s']:11.2f} {r['cached_link_s']:9.2f}")
+    m = report["median"]
+    print(f"median: map {m['map_render_s']:.2f} s; first solve {m['first_solve_total_s']:.2f} s "
+          f"= solver {m['solver_wall_s']:.2f} s + overhead {m['overhead_s']:.2f} s; cached link "
+          f"{m['cached_link_s']:.2f} s ({m['first_solve_total_s'] / m['cached_link_s']:.1f}× faster)")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The dashboard script with Streamlit's AppTest: widgets, state, URL codec, real solves.
+
+Runs on a coarse demo county (4,500 parcels of 500 m) in its own store folder so every solve
+is quick. The tests open links with the growth preset (feasible at this grain) unless a test is
+about another preset.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data.demo import build_demo
+from tests.conftest import REPO_ROOT
+
+APP = str(REPO_ROOT / "dashboard" / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("app_stores")
+    build_demo(folder / "demo.duckdb", rows=60, cols=75, cell_m=500.0)
+    return folder
+
+
+@pytest.fixture
+def app(store_dir, monkeypatch):
+    monkeypatch.setenv("LANDALLOC_STORES", str(store_dir))
+
+    def start(**params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        for key, value in ({"preset": "growth"} | params).items():
+            at.query_params[key] = value
+        return at.run()
+
+    return start
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def slider(at: AppTest, key: str):
+    return at.slider(key=f"lv:{key}")
+
+
+def test_default_view_solves_and_shows_kpis(app):
+    at = app()
+    assert not at.exception
+    values = metric_values(at)
+    assert any(label.startswith("耕地面积") for label in values) and len(values) == 7
+    assert at.selectbox(key="lv:preset").value == "growth"
+    assert at.query_params["preset"] == "growth"
+    assert at.button[0].label == "求解"
+
+
+def test_link_sets_the_levers(app):
+    at = app(preset="farmland", **{"farmland.quota_pct": "97", "weights.compactness": "4"})
+    assert not at.exception
+    assert at.selectbox(key="lv:preset").value == "farmland"
+    assert slider(at, "farmland.quota_pct").value == 97.0
+    assert slider(at, "weights.compactness").value == 4.0
+
+
+def test_moving_a_lever_and_solving_updates_kpis_and_url(app):
+    at = app()
+    before = metric_values(at)
+    slider(at, "farmland.quota_pct").set_value(90.0)
+    slider(at, "weights.suitability").set_value(8.0)
+    at.run()
+    assert at.query_params["farmland.quota_pct"] == "90"
+    assert at.query_params["weights.suitability"] == "8"
+    assert any("参数已修改" in info.value for info in at.info)  # old result kept, flagged
+    at.button[0].click().run()
+    assert not at.exception
+    assert metric_values(at) != before
+
+
+def test_garbage_parameters_warn_and_fall_back(app):
+    at = app(**{"farmland.quota_pct": "abc", "bogus": "1", "preset": "nope"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "farmland.quota_pct" in warnings and "bogus" in warnings and "preset" in warnings
+    assert at.selectbox(key="lv:preset").value == "balanced"  # the default preset
+    assert slider(at, "farmland.quota_pct").value == 100.0
+
+
+def test_read_only_link_disables_levers_and_solve(app):
+    at = app(mode="readonly")
+    assert not at.exception
+    assert at.button[0].disabled
+    assert slider(at, "farmland.quota_pct").disabled
+    assert at.query_params["mode"] == "readonly"
+
+
+def test_english_labels(app):
+    at = app(lang="en")
+    assert any(label.startswith("Cropland") for label in metric_values(at))
+    assert at.button[0].label == "Solve"
+
+
+def test_presentation_mode_hides_the_levers(app):
+    at = app(mode="present")
+    assert not at.exception
+    assert len(at.metric) == 7
+    assert not any(b.label == "求解" for b in at.button)
+
+
+def test_infeasible_scenario_explains_and_relaxes(app):
+    at = app(preset="growth", **{"farmland.quota_pct": "120", "growth.min_new_built_ha": "3000"})
+    assert not at.exception
+    assert any("不可行" in e.value for e in at.error)
+    relax = [b for b in at.button if b.label == "一键采用建议调整"]
+    assert relax, "the one-click relaxation is offered"
+    relax[0].click().run()
+    assert not at.exception
+    assert not any("不可行" in e.value for e in at.error)
+    assert len(at.metric) == 7
