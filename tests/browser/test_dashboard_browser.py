@@ -51,11 +51,12 @@ def canvas_ink(page) -> list[int]:
     return counts
 
 
-def open_app(page, url: str) -> float:
+def open_app(page, url: str, maps: bool = True) -> float:
     started = time.perf_counter()
     page.goto(url, wait_until="domcontentloaded", timeout=SOLVE_TIMEOUT_MS)
     wait_idle(page)
-    page.wait_for_selector("canvas", timeout=30_000)
+    if maps:
+        page.wait_for_selector("canvas", timeout=30_000)
     return time.perf_counter() - started
 
 
@@ -66,7 +67,7 @@ def test_default_view_renders_maps_without_exceptions(page, app_url):
     assert exceptions(page) == []
     ink = canvas_ink(page)
     assert len(ink) >= 2 and all(n > 10_000 for n in ink[:2]), ink
-    assert "耕地面积" in kpis(page)
+    assert any(label.startswith("耕地面积") for label in kpis(page))
     outside = [u for u in requests if not u.startswith(app_url)]
     assert outside == [], f"the page fetched from outside: {outside[:5]}"
     print(f"default view with first solve on screen in {seconds:.1f} s")
@@ -107,13 +108,13 @@ def test_language_switch_to_english(page, app_url):
     open_app(page, app_url)
     page.get_by_text("English", exact=True).click()
     wait_idle(page)
-    assert "Cropland" in kpis(page)
+    assert any(label.startswith("Cropland") for label in kpis(page))
     assert page.get_by_role("button", name="Solve").count() == 1
 
 
 def test_infeasible_scenario_shows_the_explanation(page, app_url):
     link = f"{app_url}/?preset=growth&farmland.quota_pct=120&growth.min_new_built_ha=5000"
-    open_app(page, link)
+    open_app(page, link, maps=False)
     assert exceptions(page) == []
     body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
     assert "不可行" in body
@@ -133,4 +134,11 @@ def test_garbage_url_parameters_fall_back_with_a_warning(page, app_url):
 def test_read_only_link_locks_the_levers(page, app_url):
     open_app(page, f"{app_url}/?mode=readonly")
     assert page.get_by_role("button", name="求解").is_disabled()
-    assert page.get_by_role("slider").first.get_attribute("aria-disabled") == "true"
+    slider = page.get_by_role("slider").first
+    before = slider.get_attribute("aria-valuenow")
+    slider.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(800)
+    assert slider.get_attribute("aria-valuenow") == before
+    assert "farmland.quota_pct" not in page.url
