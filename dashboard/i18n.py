@@ -97,7 +97,6 @@ TEXT: dict[str, tuple[str, str]] = {
     # infeasibility
     "infeasible_title": ("该情景不可行：以下参数相互冲突", "This scenario is impossible: these levers conflict"),
     "apply_relaxation": ("一键采用建议调整", "Apply the suggested relaxation"),
-    "suggestion": ("建议：{lever} 从 {current} 调整为 {suggested}", "Suggestion: move {lever} from {current} to {suggested}"),
     "unknown_title": ("时限内未找到可行方案", "No solution found within the time limit"),
     "unknown_help": ("请延长求解时限或放宽约束后重试。", "Allow more time or relax a lever and try again."),
     # URL warnings

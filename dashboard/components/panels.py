@@ -101,16 +101,8 @@ def infeasibility_panel(result, scenario, preset: str) -> None:
     with st.container(border=True):
         st.subheader(f"⚠️ {t('infeasible_title')}")
         st.text(explanation.message_zh if lang == "zh" else explanation.message_en)
-        for s in explanation.suggestions:
-            label = s.label_zh if lang == "zh" else s.label_en
-            st.markdown(f"- **{t('suggestion', lever=label, current=_fmt(s.current, s.unit), suggested=_fmt(s.suggested, s.unit))}**")
         if explanation.suggestions and st.button(t("apply_relaxation"), type="primary",
                                                  disabled=ui.read_only()):
             st.session_state["pending_scenario"] = (relaxed_scenario(scenario, explanation), preset)
             st.rerun()
 
-
-def _fmt(value: float | bool, unit: str) -> str:
-    if isinstance(value, bool):
-        return ("是" if value else "否") if ui.lang() == "zh" else str(value).lower()
-    return f"{value:,.1f} {unit}"
