@@ -22,10 +22,10 @@ st.set_page_config(page_title="国土空间优化配置", layout="wide",
 ui.init_session()
 lang = ui.lang()
 pages = [
-    st.Page("pages/scenario.py", title=ui.t("page_scenario"), default=True,
+    st.Page("views/scenario.py", title=ui.t("page_scenario"), default=True,
             url_path="scenario"),
-    st.Page("pages/data.py", title=ui.t("page_data"), url_path="data"),
-    st.Page("pages/about.py", title=ui.t("page_about"), url_path="about"),
+    st.Page("views/data.py", title=ui.t("page_data"), url_path="data"),
+    st.Page("views/about.py", title=ui.t("page_about"), url_path="about"),
 ]
 navigation = st.navigation(pages, position="hidden" if ui.mode() == "present" else "sidebar")
 ui.sidebar_header()

@@ -26,11 +26,13 @@ def _tooltip(lang: str) -> str:
 
 
 def _deck(frame: pd.DataFrame, codes: np.ndarray, classes: pd.DataFrame, layer_id: str,
-          extra: dict, outlines: list) -> object:
+          extra: dict | None, outlines: list) -> object:
+    # Tooltips (before/after, attributes) only on the optimized map: they double the payload.
     colors = maps.color_column(codes[frame["row"].to_numpy()], _class_colors(classes))
-    layers = [maps.landuse_layer(frame, colors, layer_id, extra), *outlines]
-    return maps.build_deck(layers, maps.view_state(frame["lon"], frame["lat"]), _tooltip(ui.lang()),
-                           height=560 if ui.mode() == "present" else 480)
+    layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=extra is not None)
+    tooltip = _tooltip(ui.lang()) if extra is not None else None
+    return maps.build_deck([layer, *outlines], maps.view_state(frame["lon"], frame["lat"]),
+                           tooltip, height=560 if ui.mode() == "present" else 480)
 
 
 def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land: Landscape,
@@ -57,7 +59,8 @@ def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land:
     left, middle, right = st.columns([1, 1, 1.1])
     with left:
         st.markdown(f"**{t('map_current')}**")
-        st.pydeck_chart(_deck(frame, before, classes, "current", extra, outlines), key="map_current")
+        st.pydeck_chart(_deck(frame, before, classes, "current", None, outlines),
+                        key="map_current")
     with middle:
         st.markdown(f"**{t('map_optimized')}**")
         optimized = outlines + ([change_layer] if change_layer is not None else [])

@@ -22,16 +22,15 @@ def test_polygon_rings_split_multipolygons_and_keep_owner():
     two = shapely.MultiPolygon([shapely.box(2, 0, 3, 1), shapely.box(4, 0, 5, 1)])
     rings, owner = maps.polygon_rings(np.array([square, two]))
     assert owner.tolist() == [0, 1, 1]
-    assert len(rings) == 3 and all(len(r) == 5 for r in rings)  # closed squares
-    assert rings[0][0] == rings[0][-1]
+    assert len(rings) == 3 and all(len(r) == 4 for r in rings)  # closing point dropped
 
 
 def test_parcel_frame_drops_wkb_and_adds_polygon():
-    parcels = pd.DataFrame({"parcel_id": [7], "land_use": [1],
-                            "geom_wgs84_wkb": [shapely.to_wkb(shapely.box(114, 30, 114.01, 30.01))]})
+    box = shapely.box(114, 30, 114.0123456, 30.01)
+    parcels = pd.DataFrame({"parcel_id": [7], "land_use": [1], "geom_wgs84_wkb": [shapely.to_wkb(box)]})
     frame = maps.parcel_frame(parcels)
     assert list(frame.columns) == ["parcel_id", "land_use", "polygon"]
-    assert frame.loc[0, "polygon"][0] == pytest.approx([114.01, 30.0])
+    assert frame.loc[0, "polygon"][0] == [114.01235, 30.0]  # rounded to ≈ 1 m
 
 
 def test_color_column_uses_class_colours_and_grey_for_unknown():
@@ -52,6 +51,7 @@ def test_deck_has_no_basemap_and_sends_only_needed_columns():
                           "secret_column": ["not sent"]})
     layer = maps.landuse_layer(frame, [[1, 2, 3, 255]], "landuse", {"after": ["耕地"]})
     deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"]), "{parcel_id}")
+    assert "\n" not in deck.to_json()  # compact: pydeck's indentation would triple the payload
     spec = json.loads(deck.to_json())
     # No provider and no style URL: Streamlit drops the pydeck sentinel and loads no tiles.
     assert spec.get("mapProvider") is None and spec.get("mapStyle") in (None, "__MAP_STYLE__")
@@ -65,3 +65,12 @@ def test_view_state_centres_on_the_parcels():
     view = maps.view_state(pd.Series([114.0, 114.4]), pd.Series([30.0, 30.3]))
     assert view.longitude == pytest.approx(114.2) and view.latitude == pytest.approx(30.15)
     assert 8 <= view.zoom <= 12
+
+
+def test_layer_without_tooltips_sends_only_rings_and_colours():
+    frame = pd.DataFrame({"polygon": [[[0, 0], [1, 0], [1, 1]]], "parcel_id": [3], "region": ["甲"]})
+    layer = maps.landuse_layer(frame, [[1, 2, 3, 255]], "current", {"after": ["耕地"]},
+                               tooltips=False)
+    spec = json.loads(maps.build_deck([layer], maps.view_state([0.0], [0.0]), None).to_json())
+    assert set(spec["layers"][0]["data"][0]) == {"polygon", "fill"}
+    assert spec["layers"][0]["pickable"] is False

@@ -32,7 +32,7 @@ with left:
                       strict=True))
     layer = maps.landuse_layer(frame, maps.color_column(frame["land_use"].to_numpy(), colors),
                                "landuse")
-    deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"]),
+    deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 600, 480),
                            "{parcel_id} · {region} · {area_ha} ha")
     st.pydeck_chart(deck, height=520)
 with right:
