@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import time
-
 import numpy as np
 import streamlit as st
 
 from dashboard import services, state, ui
-from dashboard.components import panels, results, widgets
+from dashboard.components import panels, results, solving, widgets
 
 t, lang = ui.t, ui.lang()
 path = ui.store_path()
@@ -58,35 +55,18 @@ if ui.mode():
 if st.query_params.to_dict() != params:
     st.query_params.from_dict(params)
 
-result_key = version + ":" + hashlib.sha256(scenario.to_toml().encode()).hexdigest()[:16]
+result_key = solving.result_key(version, scenario)
 shown = st.session_state.get("shown")
 if shown is not None and not shown["key"].startswith(version + ":"):
     shown = st.session_state["shown"] = None  # another store was picked: its result does not apply
 
 
 def run_solve() -> None:
-    """Solve on a worker thread and draw its progress until it ends; keep the result."""
-    cached = services.cached_result(result_key)
-    if cached is not None:
-        st.session_state["shown"] = {"key": result_key, "result": cached, "cached": True}
-        return
+    """Solve (or take the cached result) and keep it as the shown result."""
     previous = shown["result"].assignment if shown and shown["result"].has_solution else None
-    job = services.start_solve(land, scenario, hint=previous)
-    bar = st.progress(0.0, text=t("solving"))
-    limit = scenario.solver.time_limit_s
-    while not job.done.wait(0.2):
-        event = job.progress[-1] if job.progress else None
-        elapsed = time.perf_counter() - job.started
-        bar.progress(min(elapsed / limit, 0.99), text=t(
-            "progress", elapsed=elapsed,
-            incumbent="–" if event is None or event.incumbent is None else f"{event.incumbent:,.1f}",
-            gap="–" if event is None or event.gap is None else f"{100 * event.gap:.2f} %"))
-    bar.empty()
-    if job.error is not None:
-        st.exception(job.error)
-        return
-    services.remember_result(result_key, job.result)
-    st.session_state["shown"] = {"key": result_key, "result": job.result, "cached": False}
+    result, cached = solving.solve_with_progress(land, scenario, result_key, previous, t)
+    if result is not None:
+        st.session_state["shown"] = {"key": result_key, "result": result, "cached": cached}
 
 
 first_view = shown is None

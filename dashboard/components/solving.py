@@ -1,0 +1,48 @@
+"""Solve a scenario with a live progress bar, or return the cached result at once."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+import numpy as np
+import streamlit as st
+
+from dashboard import services
+from solver import AllocationResult, Landscape, Scenario
+
+
+def result_key(store_version: str, scenario: Scenario) -> str:
+    """Cache key of a result: the store's content version and the full scenario text."""
+    return store_version + ":" + hashlib.sha256(scenario.to_toml().encode()).hexdigest()[:16]
+
+
+def solve_with_progress(land: Landscape, scenario: Scenario, key: str,
+                        hint: np.ndarray | None, t: Callable[..., str]
+                        ) -> tuple[AllocationResult | None, bool]:
+    """The result of ``scenario`` and whether it came from the cache.
+
+    A new solve runs on a worker thread while this script draws elapsed time, incumbent and
+    proven gap from the solver's progress events. Returns ``(None, False)`` after showing the
+    error if the solver raised.
+    """
+    cached = services.cached_result(key)
+    if cached is not None:
+        return cached, True
+    job = services.start_solve(land, scenario, hint=hint)
+    bar = st.progress(0.0, text=t("solving"))
+    limit = scenario.solver.time_limit_s
+    while not job.done.wait(0.2):
+        event = job.progress[-1] if job.progress else None
+        elapsed = time.perf_counter() - job.started
+        bar.progress(min(elapsed / limit, 0.99), text=t(
+            "progress", elapsed=elapsed,
+            incumbent="–" if event is None or event.incumbent is None else f"{event.incumbent:,.1f}",
+            gap="–" if event is None or event.gap is None else f"{100 * event.gap:.2f} %"))
+    bar.empty()
+    if job.error is not None:
+        st.exception(job.error)
+        return None, False
+    services.remember_result(key, job.result)
+    return job.result, False
