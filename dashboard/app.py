@@ -24,6 +24,7 @@ lang = ui.lang()
 pages = [
     st.Page("views/scenario.py", title=ui.t("page_scenario"), default=True,
             url_path="scenario"),
+    st.Page("views/library.py", title=ui.t("page_library"), url_path="library"),
     st.Page("views/data.py", title=ui.t("page_data"), url_path="data"),
     st.Page("views/about.py", title=ui.t("page_about"), url_path="about"),
 ]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from data.library import is_valid_token
 from data.presets import PRESET_KEYS, load_preset
 from solver.scenario import Scenario, ScenarioError, documented_keys
 
@@ -21,10 +22,11 @@ LANG_KEY = "lang"
 MODE_KEY = "mode"           # "" | "readonly" | "present"
 STORE_KEY = "store"
 PRESET_KEY = "preset"
+SAVED_KEY = "scenario"     # share token of a saved scenario
 DEFAULT_PRESET = "balanced"
 MODES = ("", "readonly", "present")
 MAX_VALUE_LENGTH = 200
-RESERVED = (LANG_KEY, MODE_KEY, STORE_KEY, PRESET_KEY)
+RESERVED = (LANG_KEY, MODE_KEY, STORE_KEY, PRESET_KEY, SAVED_KEY)
 
 
 def lever_specs() -> dict[str, dict[str, Any]]:
@@ -95,6 +97,7 @@ class DecodedLink:
     lang: str = "zh"
     mode: str = ""
     store: str | None = None
+    token: str | None = None
     warnings: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
@@ -119,12 +122,16 @@ def params_to_scenario(params: Mapping[str, str]) -> DecodedLink:
             warnings.append(("bad_param", _warning(key, str(text), str(exc))))
     if unknown:
         warnings.append(("unknown_param", {"keys": ", ".join(sorted(unknown))}))
+    token = params.get(SAVED_KEY)
+    if token is not None and not is_valid_token(token):
+        warnings.append(("bad_param", _warning(SAVED_KEY, str(token), "not a share token")))
+        token = None
     lang = params.get(LANG_KEY, "zh")
     mode = params.get(MODE_KEY, "")
     return DecodedLink(preset=preset, scenario=scenario,
                        lang=lang if lang in ("zh", "en") else "zh",
                        mode=mode if mode in MODES else "",
-                       store=params.get(STORE_KEY), warnings=warnings)
+                       store=params.get(STORE_KEY), token=token, warnings=warnings)
 
 
 def _warning(key: str, value: str, reason: str) -> dict[str, str]:

@@ -6,7 +6,9 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services, state, ui
-from dashboard.components import panels, results, solving, widgets
+from dashboard.components import library_panel, panels, results, solving, widgets
+from data.library import LibraryError
+from solver import Scenario
 
 t, lang = ui.t, ui.lang()
 path = ui.store_path()
@@ -22,6 +24,16 @@ if "levers_ready" not in st.session_state:
     st.session_state["levers_ready"] = True
     for kind, values in link.warnings + st.session_state.pop("pending_warnings", []):
         st.warning(t(kind, **values))
+    if link.token:  # a saved scenario's share link: show it as saved, without re-solving
+        try:
+            saved, saved_result = library_panel.open_saved(path, land, link.token)
+        except (LibraryError, KeyError) as exc:
+            st.error(str(exc))
+        else:
+            saved_scenario = Scenario.from_toml(saved.scenario_toml)
+            widgets.set_widgets(saved_scenario, saved.preset or state.DEFAULT_PRESET)
+            st.session_state["shown"] = {"key": solving.result_key(version, saved_scenario),
+                                         "result": saved_result, "cached": True}
 if "pending_scenario" in st.session_state:  # "apply the suggested relaxation" was pressed
     widgets.set_widgets(*st.session_state.pop("pending_scenario"))
     st.session_state["solve_now"] = True
@@ -32,7 +44,7 @@ if ui.mode() != "present":
         if ui.read_only():
             st.info(t("read_only"))
         solve_clicked = st.button(t("solve"), type="primary", width="stretch",
-                                  disabled=ui.read_only())
+                                  disabled=ui.read_only(), key="solve")
         widgets.lever_panel(t, lang, disabled=ui.read_only())
         st.toggle(t("presentation"), key="presentation_toggle",
                   on_change=lambda: st.session_state.update(mode="present"))
@@ -52,13 +64,15 @@ params = {state.STORE_KEY: st.session_state["store_name"], state.LANG_KEY: lang,
           **state.scenario_to_params(scenario, preset)}
 if ui.mode():
     params[state.MODE_KEY] = ui.mode()
-if st.query_params.to_dict() != params:
-    st.query_params.from_dict(params)
-
 result_key = solving.result_key(version, scenario)
 shown = st.session_state.get("shown")
 if shown is not None and not shown["key"].startswith(version + ":"):
     shown = st.session_state["shown"] = None  # another store was picked: its result does not apply
+saved_token = getattr(shown["result"], "token", None) if shown else None
+if saved_token and shown["key"] == result_key:
+    params[state.SAVED_KEY] = saved_token  # reloading the link reopens the saved result
+if st.query_params.to_dict() != params:
+    st.query_params.from_dict(params)
 
 
 def run_solve() -> None:
@@ -73,8 +87,6 @@ first_view = shown is None
 if solve_clicked or st.session_state.pop("solve_now", False) or first_view:
     run_solve()
     shown = st.session_state.get("shown")
-if shown is not None and not shown["key"].startswith(version + ":"):
-    shown = st.session_state["shown"] = None  # another store was picked: its result does not apply
 
 meta_name = overview["meta"].get("name_zh" if lang == "zh" else "name_en", "")
 st.title(f"{t('app_title')} · {meta_name}")
@@ -86,6 +98,10 @@ if shown["key"] != result_key:
 
 result = shown["result"]
 status_text = results.status_line(result, t) + (f" {t('cached')}" if shown["cached"] else "")
+if isinstance(result, library_panel.SavedResult):
+    st.success(t("saved_opened", name=result.name))
+    if result.stale:
+        st.warning(t("saved_stale"))
 if not result.has_solution:
     st.error(status_text)
     panels.infeasibility_panel(result, scenario, preset)
@@ -106,3 +122,8 @@ columns[-1].metric(t("gap"), "–" if result.gap is None else f"{100 * result.ga
                    f"{result.wall_time_s:.1f} s", delta_color="off", delta_arrow="off")
 
 panels.result_maps_and_charts(path, version, classes, land, codes_before, codes_after, table)
+
+with st.expander(t("save_export"), expanded=False):
+    library_panel.save_form(path, version, land, scenario, preset, result, codes_after, table)
+    library_panel.export_buttons(path, getattr(result, "name", scenario.name), scenario, preset,
+                                 result, land, codes_after, table)

@@ -52,7 +52,7 @@ def test_default_view_solves_and_shows_kpis(app):
     assert any(label.startswith("耕地面积") for label in values) and len(values) == 7
     assert at.selectbox(key="lv:preset").value == "growth"
     assert at.query_params["preset"] == "growth"
-    assert at.button[0].label == "求解"
+    assert at.button(key="solve").label == "求解"
 
 
 def test_link_sets_the_levers(app):
@@ -72,7 +72,7 @@ def test_moving_a_lever_and_solving_updates_kpis_and_url(app):
     assert at.query_params["farmland.quota_pct"] == "90"
     assert at.query_params["weights.suitability"] == "8"
     assert any("参数已修改" in info.value for info in at.info)  # old result kept, flagged
-    at.button[0].click().run()
+    at.button(key="solve").click().run()
     assert not at.exception
     assert metric_values(at) != before
 
@@ -89,7 +89,7 @@ def test_garbage_parameters_warn_and_fall_back(app):
 def test_read_only_link_disables_levers_and_solve(app):
     at = app(mode="readonly")
     assert not at.exception
-    assert at.button[0].disabled
+    assert at.button(key="solve").disabled
     assert slider(at, "farmland.quota_pct").disabled
     assert at.query_params["mode"] == "readonly"
 
@@ -97,7 +97,7 @@ def test_read_only_link_disables_levers_and_solve(app):
 def test_english_labels(app):
     at = app(lang="en")
     assert any(label.startswith("Cropland") for label in metric_values(at))
-    assert at.button[0].label == "Solve"
+    assert at.button(key="solve").label == "Solve"
 
 
 def test_presentation_mode_hides_the_levers(app):
@@ -116,4 +116,33 @@ def test_infeasible_scenario_explains_and_relaxes(app):
     relax[0].click().run()
     assert not at.exception
     assert not any("不可行" in e.value for e in at.error)
+    assert len(at.metric) == 7
+
+
+def test_save_then_reopen_by_share_link_without_solving(app, store_dir):
+    from data import library
+
+    at = app(**{"farmland.quota_pct": "98"})
+    kpis = metric_values(at)
+    at.text_input(key="save_name").input("方案A")
+    at.button(key="save").click().run()
+    assert not at.exception
+    assert any("方案A" in s.value for s in at.success)
+    saved = library.list_scenarios(store_dir / "demo.duckdb")
+    assert saved["name"].tolist() == ["方案A"]
+    token = saved["token"].iloc[0]
+
+    reopened = app(scenario=token, mode="readonly")
+    assert not reopened.exception
+    assert any("未重新求解" in s.value for s in reopened.success)
+    assert metric_values(reopened) == kpis
+    assert slider(reopened, "farmland.quota_pct").value == 98.0
+    assert reopened.button(key="save").disabled
+    assert reopened.query_params["scenario"] == token
+
+
+def test_bad_share_token_warns_and_solves_the_default(app):
+    at = app(scenario="'; DROP TABLE scenarios; --")
+    assert not at.exception
+    assert any("scenario" in w.value for w in at.warning)
     assert len(at.metric) == 7
