@@ -5,6 +5,9 @@
     python -m data import-raster --landuse lu.tif --cell-size 300 --mapping m.toml --db out.duckdb
     python -m data info --db stores/demo.duckdb
     python -m data indicators --db stores/demo.duckdb [--assignment result.parquet]
+    python -m data export --db stores/demo.duckdb --assignment result.parquet --out map.gpkg
+    python -m data export --db stores/demo.duckdb --saved 方案A --out brief.html --lang en
+    python -m data scenarios list --db stores/demo.duckdb
 """
 
 from __future__ import annotations
@@ -73,6 +76,85 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return indicators_cli(args.db, args.assignment, args.out)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from data import exports, library
+
+    try:
+        if args.saved:
+            saved = library.load_scenario(args.db, name=args.saved)
+            if saved.stale:
+                print(f"warning: the store changed since '{saved.name}' was saved "
+                      f"(saved against {saved.store_version}, now {saved.current_store_version})",
+                      file=sys.stderr)
+            bundle = exports.ExportBundle.from_saved(args.db, saved)
+        else:
+            bundle = exports.ExportBundle.from_files(args.db, args.assignment, args.scenario,
+                                                     args.summary, args.name)
+        out = exports.export(bundle, args.out, kind=args.kind, lang=args.lang, wkt=args.wkt)
+    except (library.LibraryError, ValueError, OSError, RuntimeError, duckdb.Error) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from data import library
+
+    try:
+        if args.action == "list":
+            table = library.list_scenarios(args.db)
+            columns = ["name", "preset", "status", "gap", "n_changed", "saved_at", "stale"]
+            print(table[columns].to_string(index=False) if len(table) else "no saved scenarios")
+        elif args.action == "delete":
+            library.delete_scenario(args.db, args.name)
+            print(f"deleted '{args.name}'")
+        elif args.action == "rename":
+            library.rename_scenario(args.db, args.name, args.new_name)
+            print(f"renamed '{args.name}' to '{args.new_name}'")
+        else:
+            library.duplicate_scenario(args.db, args.name, args.new_name)
+            print(f"copied '{args.name}' to '{args.new_name}'")
+    except library.LibraryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_library_commands(sub: argparse._SubParsersAction) -> None:
+    export = sub.add_parser(
+        "export", help="export an allocation (gpkg/parquet/csv), indicators (xlsx/csv) or a "
+                       "briefing report (html)")
+    export.add_argument("--db", required=True, type=Path, help="parcel store (.duckdb)")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--assignment", type=Path,
+                        help="result file (parcel_id, use_after): .parquet, .csv or .gpkg")
+    source.add_argument("--saved", metavar="NAME", help="a scenario saved in the store's library")
+    export.add_argument("--scenario", type=Path, help="scenario TOML (levers for xlsx/html)")
+    export.add_argument("--summary", type=Path, help="solver summary JSON (status, gap, ...)")
+    export.add_argument("--name", help="display name (default: scenario name or file stem)")
+    export.add_argument("--out", required=True, type=Path,
+                        help="output: .gpkg .parquet .csv (allocation), .xlsx, .html")
+    export.add_argument("--kind", choices=["allocation", "indicators", "report"],
+                        help="what to write (default from the suffix; csv + indicators)")
+    export.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
+    export.add_argument("--wkt", action="store_true", help="add geometry_wkt to an allocation CSV")
+    export.set_defaults(run=cmd_export)
+
+    scenarios = sub.add_parser("scenarios", help="list, rename, duplicate or delete saved "
+                                                 "scenarios")
+    actions = scenarios.add_subparsers(dest="action", required=True)
+    for action, names in (("list", ()), ("delete", ("name",)), ("rename", ("name", "new_name")),
+                          ("duplicate", ("name", "new_name"))):
+        command = actions.add_parser(action, help=f"{action} saved scenarios")
+        for name in names:
+            command.add_argument(name)
+        command.add_argument("--db", required=True, type=Path, help="parcel store (.duckdb)")
+        command.set_defaults(run=cmd_scenarios)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -115,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="result file (parcel_id, use_after); the baseline when omitted")
     indicators.add_argument("--out", type=Path, help="write the indicator table as CSV")
     indicators.set_defaults(run=cmd_indicators)
+    _add_library_commands(sub)
     return parser
 
 

@@ -28,6 +28,6 @@ def ensure_demo_store() -> Path:
 
 
 def list_stores() -> list[Path]:
-    """All ``.duckdb`` stores in :func:`store_dir`, the demo first."""
-    stores = sorted(store_dir().glob("*.duckdb"))
+    """All parcel stores in :func:`store_dir`, the demo first (scenario libraries left out)."""
+    stores = sorted(p for p in store_dir().glob("*.duckdb") if not p.name.endswith(".library.duckdb"))
     return sorted(stores, key=lambda p: p.name != "demo.duckdb")
