@@ -23,10 +23,11 @@ MODE_KEY = "mode"           # "" | "readonly" | "present"
 STORE_KEY = "store"
 PRESET_KEY = "preset"
 SAVED_KEY = "scenario"     # share token of a saved scenario
+EDIT_KEY = "key"           # editing key of a shared server (never written back into the URL)
 DEFAULT_PRESET = "balanced"
 MODES = ("", "readonly", "present")
 MAX_VALUE_LENGTH = 200
-RESERVED = (LANG_KEY, MODE_KEY, STORE_KEY, PRESET_KEY, SAVED_KEY)
+RESERVED = (LANG_KEY, MODE_KEY, STORE_KEY, PRESET_KEY, SAVED_KEY, EDIT_KEY)
 
 
 def lever_specs() -> dict[str, dict[str, Any]]:

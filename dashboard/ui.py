@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -9,15 +11,34 @@ import streamlit as st
 from dashboard import i18n, services, state
 
 
+EDIT_KEY_ENV = "LANDALLOC_EDIT_KEY"
+
+
 def init_session() -> None:
     """Decode the URL once per browser session (a shared link sets language, mode, store, levers)."""
     if "link" in st.session_state:
         return
-    link = state.params_to_scenario(st.query_params.to_dict())
+    params = st.query_params.to_dict()
+    link = state.params_to_scenario(params)
     st.session_state["link"] = link
     st.session_state["lang"] = link.lang
-    st.session_state["mode"] = link.mode
+    # A read-only link stays locked for the whole session, whatever else is toggled.
+    st.session_state["locked"] = link.mode == "readonly" or not may_edit(params.get(state.EDIT_KEY))
+    st.session_state["presenting"] = link.mode == "present"
     st.session_state["store_name"] = resolve_store_name(link.store)
+
+
+def may_edit(presented: str | None) -> bool:
+    """Whether this session may change anything.
+
+    Without ``$LANDALLOC_EDIT_KEY`` (a planner's own machine) every session may. With it (a
+    shared server), only a session opened with ``?key=<that key>``: removing
+    ``mode=readonly`` from a link then still gives a read-only view.
+    """
+    expected = os.environ.get(EDIT_KEY_ENV, "")
+    if not expected:
+        return True
+    return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
 
 
 def lang() -> str:
@@ -29,12 +50,19 @@ def t(text_key: str, /, **values: object) -> str:
     return i18n.translate(text_key, lang(), **values)
 
 
+def presenting() -> bool:
+    """Presentation mode for briefings: levers hidden, large KPIs and maps."""
+    return bool(st.session_state.get("presenting", False))
+
+
 def mode() -> str:
-    return st.session_state.get("mode", "")
+    """The ``mode`` URL parameter that reproduces this session's view."""
+    return "readonly" if read_only() else "present" if presenting() else ""
 
 
 def read_only() -> bool:
-    return mode() == "readonly"
+    """Levers locked and nothing may be saved, deleted or imported in this session."""
+    return bool(st.session_state.get("locked", False))
 
 
 def store_names() -> dict[str, Path]:

@@ -32,7 +32,7 @@ def _deck(frame: pd.DataFrame, codes: np.ndarray, classes: pd.DataFrame, layer_i
     layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=extra is not None)
     tooltip = _tooltip(ui.lang()) if extra is not None else None
     return maps.build_deck([layer, *outlines], maps.view_state(frame["lon"], frame["lat"]),
-                           tooltip, height=560 if ui.mode() == "present" else 480)
+                           tooltip, height=560 if ui.presenting() else 480)
 
 
 def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land: Landscape,

@@ -38,14 +38,15 @@ if open_column.button(t("library_open"), type="primary"):
     st.switch_page("views/scenario.py")
 
 new_name = st.text_input(t("library_new_name"), disabled=ui.read_only())
+locked = ui.read_only()  # checked again on every action, not only by disabling the buttons
 try:
-    if rename_column.button(t("library_rename"), disabled=ui.read_only() or not new_name):
+    if rename_column.button(t("library_rename"), disabled=locked or not new_name) and not locked:
         library.rename_scenario(path, name, new_name)
         st.rerun()
-    if copy_column.button(t("library_duplicate"), disabled=ui.read_only() or not new_name):
+    if copy_column.button(t("library_duplicate"), disabled=locked or not new_name) and not locked:
         library.duplicate_scenario(path, name, new_name)
         st.rerun()
-    if delete_column.button(t("library_delete"), disabled=ui.read_only()):
+    if delete_column.button(t("library_delete"), disabled=locked) and not locked:
         library.delete_scenario(path, name)
         st.rerun()
 except (library.LibraryError, ValueError) as exc:

@@ -38,7 +38,7 @@ if "pending_scenario" in st.session_state:  # "apply the suggested relaxation" w
     widgets.set_widgets(*st.session_state.pop("pending_scenario"))
     st.session_state["solve_now"] = True
 
-if ui.mode() != "present":
+if not ui.presenting():
     with st.sidebar:
         st.header(t("levers"))
         if ui.read_only():
@@ -47,14 +47,15 @@ if ui.mode() != "present":
                                   disabled=ui.read_only(), key="solve")
         widgets.lever_panel(t, lang, disabled=ui.read_only())
         st.toggle(t("presentation"), key="presentation_toggle",
-                  on_change=lambda: st.session_state.update(mode="present"))
+                  on_change=lambda: st.session_state.update(presenting=True))
         st.caption(t("share_help"))
 else:
     solve_clicked = False
     st.markdown("<style>[data-testid='stSidebar']{display:none} "
                 "[data-testid='stMetricValue']{font-size:2.6rem}</style>", unsafe_allow_html=True)
     if st.button("⤺ " + t("levers")):
-        st.session_state["mode"] = ""
+        st.session_state["presenting"] = False
+        st.session_state["presentation_toggle"] = False
         st.rerun()
 
 scenario, preset, errors = widgets.scenario_from_widgets()

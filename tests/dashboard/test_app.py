@@ -146,3 +146,26 @@ def test_bad_share_token_warns_and_solves_the_default(app):
     assert not at.exception
     assert any("scenario" in w.value for w in at.warning)
     assert len(at.metric) == 7
+
+
+def test_shared_server_with_edit_key_is_read_only_without_the_key(app, monkeypatch):
+    monkeypatch.setenv("LANDALLOC_EDIT_KEY", "s3cret-key")
+    viewer = app()  # a link with mode=readonly removed: still locked
+    assert not viewer.exception
+    assert viewer.button(key="solve").disabled and viewer.button(key="save").disabled
+    assert viewer.query_params["mode"] == "readonly"
+    wrong = app(key="guess")
+    assert wrong.button(key="solve").disabled
+    editor = app(key="s3cret-key")
+    assert not editor.button(key="solve").disabled
+    assert "key" not in editor.query_params  # the key is never written back into the URL
+
+
+def test_presentation_toggle_cannot_unlock_a_read_only_link(app):
+    at = app(mode="readonly")
+    at.toggle(key="presentation_toggle").set_value(True).run()
+    assert not any(b.label == "求解" for b in at.button)
+    leave = [b for b in at.button if b.label.endswith("规划调控参数")]
+    leave[0].click().run()
+    assert at.button(key="solve").disabled
+    assert at.query_params["mode"] == "readonly"

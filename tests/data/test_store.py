@@ -92,3 +92,12 @@ def test_landscape_matches_store(small_demo_store):
     assert landscape.edges.shape == (n_edges, 2) and (landscape.edges[:, 0] < landscape.edges[:, 1]).all()
     assert landscape.class_keys == ("cropland", "forest", "grassland", "water", "built", "unused")
     assert landscape.n_regions == 8
+
+
+def test_store_list_leaves_out_scenario_libraries(tmp_path, monkeypatch):
+    from data.paths import list_stores
+
+    monkeypatch.setenv("LANDALLOC_STORES", str(tmp_path))
+    for name in ("demo.duckdb", "a.duckdb", "demo.library.duckdb"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in list_stores()] == ["demo.duckdb", "a.duckdb"]
