@@ -76,10 +76,10 @@ def test_default_view_renders_maps_without_exceptions(page, app_url):
 def test_moving_a_lever_and_solving_changes_the_kpis(page, app_url):
     open_app(page, app_url)
     before = kpis(page)
-    slider = page.get_by_role("slider").first  # 耕地保有量 (% of current), first lever
-    slider.focus()
-    for _ in range(30):
-        page.keyboard.press("ArrowLeft")
+    # The growth target binds: raising it must change construction land and more.
+    growth = page.get_by_label("新增建设用地下限（公顷）")
+    growth.fill("1200")
+    growth.press("Enter")
     page.wait_for_timeout(800)
     page.get_by_role("button", name="求解").click()
     page.wait_for_timeout(500)
@@ -87,7 +87,7 @@ def test_moving_a_lever_and_solving_changes_the_kpis(page, app_url):
     assert exceptions(page) == []
     after = kpis(page)
     assert after != before, (before, after)
-    assert "farmland.quota_pct" in page.url
+    assert "growth.min_new_built_ha=1200" in page.url
 
 
 def test_share_link_reproduces_the_scenario_in_a_fresh_context(browser, page, app_url):
