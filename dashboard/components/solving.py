@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services
-from solver import AllocationResult, Landscape, Scenario
+from solver import AllocationResult, Landscape, Scenario, ScenarioError
 
 
 def result_key(store_version: str, scenario: Scenario) -> str:
@@ -41,6 +41,9 @@ def solve_with_progress(land: Landscape, scenario: Scenario, key: str,
             incumbent="–" if event is None or event.incumbent is None else f"{event.incumbent:,.1f}",
             gap="–" if event is None or event.gap is None else f"{100 * event.gap:.2f} %"))
     bar.empty()
+    if isinstance(job.error, ScenarioError):  # a lever the store cannot satisfy as written
+        st.error(str(job.error))
+        return None, False
     if job.error is not None:
         st.exception(job.error)
         return None, False

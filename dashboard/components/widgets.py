@@ -17,6 +17,7 @@ from data.presets import PRESET_KEYS, list_presets, load_preset
 from solver.scenario import Scenario, ScenarioError
 
 PRESET_WIDGET = "lv:preset"
+BASE_KEY = "lever_base"  # the scenario the widgets start from: keeps levers without a widget
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,12 @@ def scenario_value(scenario: Scenario, dotted: str) -> Any:
 
 
 def set_widgets(scenario: Scenario, preset: str) -> None:
-    """Put a scenario's values into the lever widgets (before they are drawn)."""
+    """Put a scenario's values into the lever widgets (before they are drawn).
+
+    The scenario itself is kept as the base, so levers that have no widget (per-region
+    quotas and growth limits, forbidden transitions) survive from a link or a saved scenario.
+    """
+    st.session_state[BASE_KEY] = scenario
     st.session_state[PRESET_WIDGET] = preset
     for lever in ALL_LEVERS:
         value = scenario_value(scenario, lever.key)
@@ -120,7 +126,7 @@ def lever_panel(t: Callable[..., str], lang: str, disabled: bool) -> None:
 def scenario_from_widgets() -> tuple[Scenario, str, list[str]]:
     """The scenario the widgets describe, its preset, and any value the scenario refused."""
     preset = st.session_state.get(PRESET_WIDGET, state.DEFAULT_PRESET)
-    scenario, errors = load_preset(preset), []
+    scenario, errors = st.session_state.get(BASE_KEY) or load_preset(preset), []
     for lever in ALL_LEVERS:
         value = st.session_state.get(widget_key(lever.key))
         if value == scenario_value(scenario, lever.key):
@@ -130,3 +136,24 @@ def scenario_from_widgets() -> tuple[Scenario, str, list[str]]:
         except ScenarioError as exc:
             errors.append(str(exc))
     return scenario, preset, errors
+
+
+REGION_LEVERS = ("farmland.region_quota_pct", "growth.region_min_new_built_ha",
+                 "growth.region_max_new_built_ha")
+
+
+def drop_unknown_regions(scenario: Scenario, known: tuple[str, ...]
+                         ) -> tuple[Scenario, list[tuple[str, str]]]:
+    """Remove per-region levers naming regions the store lacks; return what was dropped.
+
+    A link made on another store (or typed by hand) may name townships this store does
+    not have; the page warns and solves without them instead of failing.
+    """
+    dropped = []
+    for key in REGION_LEVERS:
+        entries = dict(scenario_value(scenario, key) or {})
+        unknown = [name for name in entries if name not in known]
+        if unknown:
+            dropped += [(key, name) for name in unknown]
+            scenario = scenario.with_value(key, {n: v for n, v in entries.items() if n in known})
+    return scenario, dropped

@@ -61,6 +61,9 @@ else:
 scenario, preset, errors = widgets.scenario_from_widgets()
 for message in errors:
     st.error(message)
+scenario, dropped = widgets.drop_unknown_regions(scenario, land.region_names)
+for key, name in dropped:
+    st.warning(t("unknown_region", key=key, name=name, known="、".join(land.region_names)))
 params = {state.STORE_KEY: st.session_state["store_name"], state.LANG_KEY: lang,
           **state.scenario_to_params(scenario, preset)}
 if ui.mode():
