@@ -24,10 +24,12 @@ lang = ui.lang()
 pages = [
     st.Page("views/scenario.py", title=ui.t("page_scenario"), default=True,
             url_path="scenario"),
+    st.Page("views/compare.py", title=ui.t("page_compare"), url_path="compare"),
+    st.Page("views/sweep.py", title=ui.t("page_sweep"), url_path="sweep"),
     st.Page("views/library.py", title=ui.t("page_library"), url_path="library"),
     st.Page("views/data.py", title=ui.t("page_data"), url_path="data"),
     st.Page("views/about.py", title=ui.t("page_about"), url_path="about"),
 ]
-navigation = st.navigation(pages, position="hidden" if ui.mode() == "present" else "sidebar")
+navigation = st.navigation(pages, position="hidden" if ui.presenting() else "sidebar")
 ui.sidebar_header()
 navigation.run()

@@ -102,6 +102,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # URL warnings
     "bad_param": ("链接参数 {key}={value} 无效，已使用默认值：{reason}",
                   "URL parameter {key}={value} is invalid and was replaced by the default: {reason}"),
+    "unknown_region": ("{key} 中的乡镇“{name}”不在本数据库中，已忽略。现有乡镇：{known}", "{key}: region “{name}” is not in this store and was ignored. Regions: {known}"),
     "unknown_param": ("忽略未知的链接参数：{keys}", "Ignored unknown URL parameters: {keys}"),
     # data page
     "data_title": ("数据库概况", "Parcel store"),
@@ -161,3 +162,8 @@ def translate(text_key: str, lang: str = "zh", /, **values: object) -> str:
         return text_key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**values) if values else text
+
+
+from dashboard.i18n_compare import COMPARE_TEXT  # noqa: E402 - the compare pages' labels
+
+TEXT.update(COMPARE_TEXT)

@@ -10,7 +10,6 @@ import streamlit as st
 
 from dashboard import i18n, services, state
 
-
 EDIT_KEY_ENV = "LANDALLOC_EDIT_KEY"
 
 

@@ -1,0 +1,156 @@
+"""Trade-off page: sweep one lever of a preset, solve each step, plot indicators and a frontier."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from dashboard import services, ui
+from dashboard.components import charts, results, solving
+from dashboard.components import sweep as sw
+from data.presets import PRESET_KEYS, list_presets, load_preset
+
+RESULT = "sweep_result"  # the last sweep: kept so a rerun never re-solves
+
+t, lang = ui.t, ui.lang()
+path = ui.store_path()
+version = services.store_version(path)
+land = services.landscape(path, version)
+preset_names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in list_presets()}
+baseline_codes = tuple(int(c) for c in np.asarray(land.class_codes)[land.current])
+baseline = results.totals(services.indicators(path, version, "baseline", baseline_codes))
+indicator_labels = baseline["label_zh" if lang == "zh" else "label_en"].to_dict()
+units = baseline["unit"].to_dict()
+
+st.title(t("sweep_title"))
+st.caption(t("sweep_help"))
+
+# ---- settings -------------------------------------------------------------------------------
+link_preset = st.session_state.get("lv:preset") or st.session_state["link"].preset
+top = st.columns([1, 1.4, 1, 1, 0.8, 1])
+preset = top[0].selectbox(t("preset"), PRESET_KEYS, format_func=preset_names.get,
+                          index=PRESET_KEYS.index(link_preset) if link_preset in PRESET_KEYS else 0,
+                          key="sweep_preset")
+base = load_preset(preset)
+specs = {spec.key: spec for spec in sw.numeric_levers()}
+lever = top[1].selectbox(t("sweep_lever"), list(specs), key="sweep_lever",
+                         format_func=lambda k: f"{t(k)} · {sw.lever_value(base, k):g}")
+spec = specs[lever]
+lo_default, hi_default = sw.default_range(base, spec)
+bounds = {"min_value": spec.lo, "max_value": spec.hi}
+lo = top[2].number_input(t("sweep_from"), value=lo_default, key=f"sweep_lo:{preset}:{lever}",
+                         **bounds)
+hi = top[3].number_input(t("sweep_to"), value=hi_default, key=f"sweep_hi:{preset}:{lever}",
+                         **bounds)
+n_steps = top[4].number_input(t("sweep_steps"), min_value=2, max_value=12, value=5,
+                              key="sweep_n")
+time_limit = top[5].number_input(t("sweep_time"), min_value=1.0, max_value=120.0,
+                                 value=float(base.solver.time_limit_s), key="sweep_time")
+keys = [k for k in sw.CURVE_INDICATORS if k in indicator_labels]
+picks = st.columns([3, 1, 1])
+plotted = picks[0].multiselect(t("sweep_indicators"), keys, default=keys[:4],
+                               format_func=indicator_labels.get, key="sweep_plotted")
+x_key = picks[1].selectbox(t("sweep_x"), keys, index=keys.index("new_built_ha"),
+                           format_func=indicator_labels.get, key="sweep_x")
+y_key = picks[2].selectbox(t("sweep_y"), keys, index=keys.index("esv_yuan"),
+                           format_func=indicator_labels.get, key="sweep_y")
+
+
+def solve_steps(values: list[float]) -> list[sw.SweepPoint]:
+    """Run the sweep with one progress bar across the steps (cached steps return at once)."""
+    bar, step = st.progress(0.0), {"i": 0}
+    start = base.with_value("solver.time_limit_s", float(time_limit))
+
+    def solve(scenario, hint):
+        key = solving.result_key(version, scenario)
+        cached = services.cached_result(key)
+        if cached is not None:
+            return cached
+        job = services.start_solve(land, scenario, hint=hint)
+        while not job.done.wait(0.2):
+            elapsed = time.perf_counter() - job.started
+            bar.progress((step["i"] + min(elapsed / time_limit, 0.99)) / len(values), text=t(
+                "sweep_progress", i=step["i"] + 1, n=len(values), lever=t(lever),
+                value=f"{values[step['i']]:g}", elapsed=elapsed))
+        if job.error is not None:
+            raise job.error
+        services.remember_result(key, job.result)
+        return job.result
+
+    def evaluate(scenario, result) -> dict[str, float]:
+        codes = tuple(int(c) for c in np.asarray(land.class_codes)[result.assignment])
+        table = services.indicators(path, version, solving.result_key(version, scenario), codes)
+        return results.totals(table)["value"].astype(float).to_dict()
+
+    def advance(i: int, n: int, point: sw.SweepPoint) -> None:
+        step["i"] = i + 1
+        bar.progress((i + 1) / n)
+
+    points = sw.run_sweep(start, lever, values, solve, evaluate, advance)
+    bar.empty()
+    return points
+
+
+settings = (version, preset, lever, float(lo), float(hi), int(n_steps), float(time_limit))
+if st.button(t("sweep_run"), type="primary", disabled=ui.read_only()):
+    if hi < lo:
+        st.error(t("sweep_bad_range"))
+    else:
+        values = sw.step_values(float(lo), float(hi), int(n_steps))
+        st.session_state[RESULT] = {"settings": settings, "preset": preset, "lever": lever,
+                                    "points": solve_steps(values)}
+
+shown = st.session_state.get(RESULT)
+if shown is not None and shown["settings"][0] != version:
+    shown = st.session_state[RESULT] = None  # another store: its sweep does not apply
+if shown is None:
+    st.info(t("sweep_none"))
+    st.stop()
+if shown["settings"] != settings:
+    st.caption(t("sweep_outdated"))
+
+# ---- results --------------------------------------------------------------------------------
+points, swept = shown["points"], shown["lever"]
+lever_title = t(swept)
+bad = sw.infeasible_values(points)
+if bad:
+    st.warning(t("sweep_infeasible", values=", ".join(f"{v:g}" for v in bad)))
+if len(bad) == len(points):
+    st.error(t("sweep_all_infeasible"))
+
+if len(bad) < len(points):
+    st.subheader(t("sweep_curves"))
+    curves = sw.curve_frame(points, plotted, indicator_labels)
+    columns = st.columns(2)
+    for i, key in enumerate(plotted):
+        chart = sw.curve_chart(curves[curves["indicator"] == key], bad, lever_title,
+                               f"{indicator_labels[key]} ({units.get(key, '')})")
+        columns[i % 2].altair_chart(charts.configure(chart), width="stretch")
+    st.subheader(t("sweep_frontier"))
+    frontier = sw.frontier_frame(points, x_key, y_key)
+    event = st.altair_chart(charts.configure(sw.frontier_chart(
+        frontier, f"{indicator_labels[x_key]} ({units.get(x_key, '')})",
+        f"{indicator_labels[y_key]} ({units.get(y_key, '')})", lever_title)), width="stretch",
+        on_select="rerun", selection_mode=sw.FRONTIER_SELECTION, key="sweep_frontier_chart")
+    clicked = sw.clicked_step(dict(event.selection), points)
+    if clicked is not None and clicked != st.session_state.get("sweep_clicked"):
+        st.session_state["sweep_open"] = clicked  # preselect the clicked step below
+    st.session_state["sweep_clicked"] = clicked
+
+st.subheader(t("sweep_steps_table"))
+steps = sw.steps_table(points)
+steps["status"] = [t("status_" + s) for s in steps["status"]]
+st.dataframe(steps.rename(columns={"value": lever_title, "status": t("status"),
+                                   "gap_pct": t("gap_col"), "wall_time_s": t("wall_time_col"),
+                                   "note": t("note")}), hide_index=True, width="stretch")
+
+openable = [i for i, p in enumerate(points) if p.scenario is not None]
+left, right = st.columns([2, 1], vertical_alignment="bottom")
+chosen = left.selectbox(t("sweep_open"), openable, key="sweep_open",
+                        format_func=lambda i: f"{lever_title} = {points[i].value:g} · "
+                                              f"{t('status_' + points[i].status)}")
+if right.button(t("sweep_open_button"), disabled=chosen is None or ui.read_only()):
+    st.session_state["pending_scenario"] = (points[chosen].scenario, shown["preset"])
+    st.switch_page("views/scenario.py")
