@@ -101,6 +101,27 @@ def zone_outlines(path: str, version: str) -> dict[str, list]:
     return outlines
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def region_frame(path: str, version: str) -> pd.DataFrame:
+    """Region outlines (WGS 84 rings) with names; dissolved from the parcels when a store has
+    no region polygons (raster imports without --regions)."""
+    import geopandas as gpd
+    import shapely
+
+    con = connection(path)
+    regions = store.read_regions(con, with_geometry=True)
+    parcels = store.read_parcels(con, with_geometry=True)
+    cells = gpd.GeoSeries(shapely.from_wkb(parcels["geom_wgs84_wkb"].map(bytes).to_numpy()),
+                          crs=4326)
+    outlines = cells.groupby(parcels["region_id"].to_numpy()).agg(
+        lambda g: shapely.union_all(g.to_numpy(), grid_size=1e-6))
+    geometry = outlines.reindex(regions["region_id"]).to_numpy()
+    frame = maps.parcel_frame(pd.DataFrame({
+        "region_id": regions["region_id"], "name_zh": regions["name_zh"],
+        "name_en": regions["name_en"], "geom_wgs84_wkb": shapely.to_wkb(geometry)}))
+    return frame
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def landscape(path: str, version: str) -> Landscape:
     """The solver's input for a store (kept as an object: numpy arrays, never copied)."""

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import services, ui
-from dashboard.components import charts, maps, results
+from dashboard.components import charts, maps, regions, results
 from solver.explain import relaxed_scenario
 from solver.landscape import Landscape
 
@@ -109,3 +109,29 @@ def infeasibility_panel(result, scenario, preset: str) -> None:
             st.session_state["pending_scenario"] = (relaxed_scenario(scenario, explanation), preset)
             st.rerun()
 
+
+
+def region_section(path: str, version: str, table: pd.DataFrame) -> None:
+    """Per-region indicators side by side and a region map coloured by the chosen one."""
+    t, lang = ui.t, ui.lang()
+    frame = services.region_frame(path, version)
+    options = [key for key, _ in regions.REGION_INDICATORS]
+    labels = table.drop_duplicates("indicator").set_index("indicator")[
+        "label_zh" if lang == "zh" else "label_en"]
+    left, right = st.columns([1, 1.4])
+    with left:
+        key = st.selectbox(t("region_map_indicator"), options, key="region_indicator",
+                           format_func=lambda k: str(labels.get(k, k)))
+        change = st.toggle(t("region_map_change"), key="region_change")
+        values = regions.indicator_by_region(table, key, change)
+        shown = values.reindex(frame["name_zh"]).to_numpy()
+        layer = maps.landuse_layer(
+            frame.assign(value=np.round(shown, 1), region=frame["name_zh" if lang == "zh"
+                                                                 else "name_en"]),
+            regions.ramp_colors(shown), "regions", {"value": list(np.round(shown, 1))})
+        st.pydeck_chart(maps.build_deck([layer], maps.view_state(
+            np.concatenate([np.array(r)[:, 0] for r in frame["polygon"]]),
+            np.concatenate([np.array(r)[:, 1] for r in frame["polygon"]]), 420, 380),
+            "<b>{region}</b><br/>{value}", height=400), key="region_map")
+    with right:
+        st.dataframe(regions.region_indicator_table(table, lang), width="stretch")

@@ -6,9 +6,9 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services, state, ui
-from dashboard.components import library_panel, panels, results, solving, widgets
+from dashboard.components import library_panel, panels, regions, results, solving, widgets
 from data.library import LibraryError
-from solver import Scenario
+from solver import Scenario, ScenarioError
 
 t, lang = ui.t, ui.lang()
 path = ui.store_path()
@@ -58,12 +58,27 @@ else:
         st.session_state["presentation_toggle"] = False
         st.rerun()
 
+meta_name = overview["meta"].get("name_zh" if lang == "zh" else "name_en", "")
+st.title(f"{t('app_title')} · {meta_name}")
 scenario, preset, errors = widgets.scenario_from_widgets()
 for message in errors:
     st.error(message)
 scenario, dropped = widgets.drop_unknown_regions(scenario, land.region_names)
 for key, name in dropped:
     st.warning(t("unknown_region", key=key, name=name, known="、".join(land.region_names)))
+if not ui.presenting():
+    with st.expander(t("regional_levers")):
+        st.caption(t("regional_levers_help"))
+        edited = st.data_editor(
+            regions.lever_table(scenario, land.region_names), key="region_editor",
+            hide_index=True, disabled=True if ui.read_only() else ["region"], width="stretch",
+            column_config={"region": t("region"), "quota_pct": t("region_quota_pct"),
+                           "min_new_built_ha": t("region_min_new_built_ha"),
+                           "max_new_built_ha": t("region_max_new_built_ha")})
+    try:
+        scenario = regions.apply_lever_table(scenario, edited)
+    except ScenarioError as exc:
+        st.error(str(exc))
 params = {state.STORE_KEY: st.session_state["store_name"], state.LANG_KEY: lang,
           **state.scenario_to_params(scenario, preset)}
 if ui.mode():
@@ -92,8 +107,6 @@ if solve_clicked or st.session_state.pop("solve_now", False) or first_view:
     run_solve()
     shown = st.session_state.get("shown")
 
-meta_name = overview["meta"].get("name_zh" if lang == "zh" else "name_en", "")
-st.title(f"{t('app_title')} · {meta_name}")
 if shown is None:
     st.info(t("no_result"))
     st.stop()
@@ -127,6 +140,8 @@ columns[-1].metric(t("gap"), "–" if result.gap is None else f"{100 * result.ga
 
 panels.result_maps_and_charts(path, version, classes, land, codes_before, codes_after, table)
 
+st.subheader(t("chart_regions"))
+panels.region_section(path, version, table)
 with st.expander(t("save_export"), expanded=False):
     library_panel.save_form(path, version, land, scenario, preset, result, codes_after, table)
     library_panel.export_buttons(path, getattr(result, "name", scenario.name), scenario, preset,
