@@ -37,7 +37,8 @@ class Landscape:
     area_ha : (n,) float64
         Parcel area in hectares.
     basic_farmland, red_line, urban_boundary, no_conversion : (n,) bool
-        永久基本农田, 生态保护红线, inside 城镇开发边界, and a no-change mask (e.g. water protection).
+        永久基本农田, 生态保护红线, inside 城镇开发边界, and a no-change mask
+        (e.g. water protection).
     farmland_grade : (n,) int32
         耕地质量等别 1 (best) .. 15 (worst); 0 where unknown.
     suitability : (n, K) float64

@@ -1,0 +1,501 @@
+"""CP-SAT allocation model, its LP relaxation, and the LP-guided solve.
+
+Solve strategy (all phases share one wall-clock limit, ``scenario.solver.time_limit_s``):
+
+1. **LP relaxation** of the identical model (HiGHS through ``scipy.optimize.linprog``,
+   at most 40 % of the time limit). Its optimum is a proven upper bound; if it is
+   infeasible, so is the allocation problem. If it does not finish (large models with
+   compactness), the LP without the compactness difference rows is solved instead: cheaper,
+   weaker, still a valid bound.
+2. **Restricted CP-SAT**: parcels whose LP values are integral are fixed to that use, the
+   fractional rest is solved exactly by CP-SAT, hinted with the rounded LP. Any solution is
+   feasible for the full model; its gap is measured against the LP bound.
+3. **Full CP-SAT** (only if the gap is still above ``target_gap_pct``), hinted with the best
+   solution so far (or the caller's hint, or the status quo), ``linearization_level=2``;
+   the gap uses min(CP-SAT bound, LP bound).
+
+The objective is in integer units (``OBJ_SCALE`` per point) and 0 at the status quo.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+from ortools.sat.python import cp_model
+from scipy.optimize import linprog
+
+from solver.config import ProgressEvent, SolverConfig
+from solver.instance import OBJ_SCALE, Instance, build_instance
+from solver.landscape import Landscape
+from solver.result import AllocationResult, Status, area_tables
+from solver.rules import (
+    Compactness,
+    LinearBuilder,
+    RelaxedCompactness,
+    Rule,
+    build_program,
+    default_rules,
+)
+from solver.scenario import Scenario
+from solver.validate import term_values
+
+if TYPE_CHECKING:
+    from solver.explain import Explanation
+
+ProgressFn = Callable[[ProgressEvent], None]
+LP_INTEGRAL_TOL = 1e-6
+OPTIMAL_GAP = 1e-6  # a gap within the LP's own tolerance counts as proven optimal
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(bound − objective) / max(|objective|, 1 point), never negative; None if unknown."""
+    if objective is None or bound is None:
+        return None
+    return max(bound - objective, 0.0) / max(abs(objective), 1.0)
+
+
+@dataclass(frozen=True)
+class LpOutcome:
+    """LP relaxation result: status ('optimal' | 'infeasible' | 'unknown'), bound, values."""
+
+    status: str
+    bound_units: float | None
+    values: np.ndarray | None
+    wall_time_s: float
+
+
+@dataclass(frozen=True)
+class CpOutcome:
+    """One CP-SAT run: status name, best assignment, objective and bound in units."""
+
+    status: str
+    assignment: np.ndarray | None
+    objective_units: int | None
+    bound_units: float | None
+    first_solution_s: float | None
+    wall_time_s: float
+
+
+class AllocationModel:
+    """The allocation problem of one :class:`~solver.instance.Instance` as an integer program.
+
+    maximise   Σ_i Σ_c coef[i, c] x[i, c] + Σ_e w_e same_e − status_quo
+    subject to Σ_c x[i, c] = 1 and the rules in ``solver.rules``.
+    """
+
+    def __init__(self, instance: Instance, rules: list[Rule] | None = None,
+                 status_quo_zero: bool = True) -> None:
+        self.instance, self.rules, self.status_quo_zero = instance, rules, status_quo_zero
+        self.builder, self.vars = build_program(instance, rules)
+        shift = instance.status_quo_units if status_quo_zero else 0
+        self.offset_units = self.builder.offset - shift
+
+    def restricted(self, fixed: np.ndarray) -> AllocationModel:
+        """The same model with parcels ``fixed[i] >= 0`` fixed to that use."""
+        return AllocationModel(self.instance.restrict(fixed), self.rules, self.status_quo_zero)
+
+    @property
+    def n_variables(self) -> int:
+        return self.builder.n_vars
+
+    @property
+    def n_constraints(self) -> int:
+        return self.builder.n_rows
+
+    def hint_vector(self, assignment: np.ndarray) -> np.ndarray:
+        """Variable values (x and d) of an assignment; slack variables 0."""
+        vec = self.vars.hint(assignment, self.n_variables)
+        e = self.instance.landscape.edges
+        has = self.vars.d >= 0
+        if has.any():
+            vec[self.vars.d[has]] = assignment[e[has, 0]] != assignment[e[has, 1]]
+        return vec
+
+    # ----- LP relaxation ----------------------------------------------------------------
+    def solve_lp(self, time_limit_s: float) -> LpOutcome:
+        """Solve the LP relaxation; ``bound_units`` is a proven upper bound when optimal."""
+        t0 = time.monotonic()
+        if self.n_variables == 0:
+            return LpOutcome("unknown", None, None, 0.0)
+        c, kwargs = _linprog_arrays(self.builder)
+        res = linprog(-c / self.instance.obj_scale, method="highs",
+                      options={"time_limit": max(time_limit_s, 0.1), "presolve": True}, **kwargs)
+        wall = time.monotonic() - t0
+        if res.status == 2:
+            return LpOutcome("infeasible", None, None, wall)
+        if res.status != 0 or res.x is None:
+            return LpOutcome("unknown", None, None, wall)
+        lp = -res.fun * self.instance.obj_scale + self.offset_units
+        safe = lp + 1e-6 * max(abs(lp), self.instance.obj_scale)  # LP tolerances
+        return LpOutcome("optimal", float(np.floor(safe)), res.x, wall)
+
+    def lp_rounding(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(fixed, rounded): use of parcels integral in the LP (−1 otherwise), and argmax use."""
+        x = self.vars.x
+        score = np.where(x >= 0, values[np.maximum(x, 0)], -1.0)
+        rounded = np.where(self.vars.fixed >= 0, self.vars.fixed, np.argmax(score, axis=1))
+        integral = (self.vars.fixed < 0) & (score.max(axis=1) >= 1.0 - LP_INTEGRAL_TOL)
+        return np.where(integral, rounded, -1), rounded
+
+    # ----- CP-SAT -----------------------------------------------------------------------
+    def to_cpsat(self) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+        """The identical model as a CpModel (built row by row from the sparse matrix)."""
+        m = cp_model.CpModel()
+        ub = self.builder.upper().tolist()
+        xs = [m.new_bool_var("") if u == 1 else m.new_int_var(0, u, "") for u in ub]
+        _add_rows(m, xs, self.builder)
+        obj = self.builder.objective()
+        nz = np.flatnonzero(obj)
+        expr = cp_model.LinearExpr.weighted_sum([xs[i] for i in nz], obj[nz].tolist())
+        m.maximize(expr + self.offset_units)
+        return m, xs
+
+    def solve_cpsat(self, config: SolverConfig, time_limit_s: float,
+                    hint: np.ndarray | None = None, external_bound: float | None = None,
+                    on_progress: ProgressFn | None = None, phase: str = "cpsat",
+                    clock: tuple[float, float] | None = None) -> CpOutcome:
+        """Run CP-SAT; stop at the target gap measured against min(own bound, external).
+
+        ``time_limit_s`` includes building the CpModel (large models take seconds).
+        """
+        t_build = time.monotonic()
+        m, xs = self.to_cpsat()
+        if hint is not None:
+            for var, val in zip(xs, self.hint_vector(hint).tolist(), strict=True):
+                m.add_hint(var, val)
+        solver = cp_model.CpSolver()
+        _set_parameters(solver.parameters, config, time_limit_s - (time.monotonic() - t_build))
+        scale = self.instance.obj_scale
+        watcher = _Watcher(scale, config.target_gap_pct / 100.0, external_bound, on_progress,
+                           phase, clock or (time.monotonic(), config.time_limit_s),
+                           own_bound_is_global=phase != "restricted")
+        status = solver.solve(m, watcher)
+        return self._outcome(solver, status, watcher)
+
+    def _outcome(self, solver: cp_model.CpSolver, status: int, w: _Watcher) -> CpOutcome:
+        name = solver.status_name(status)
+        assignment, obj, bound = None, None, None
+        if name in ("OPTIMAL", "FEASIBLE"):
+            values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+            assignment = self.vars.values(values).astype(np.int32)
+            obj = int(round(solver.objective_value))
+            bound = _plausible_bound(solver.best_objective_bound, obj)
+        return CpOutcome(name, assignment, obj, bound, w.first_s, solver.wall_time)
+
+
+def _plausible_bound(bound: float, objective: int) -> float | None:
+    """CP-SAT's bound, or None when it cannot be one (e.g. a solve stopped inside presolve
+    reports 0.0, below its own solution): never take such a number as a proof."""
+    if not np.isfinite(bound) or bound < objective - 0.5:
+        return None
+    return float(bound)
+
+
+def _linprog_arrays(b: LinearBuilder) -> tuple[np.ndarray, dict]:
+    """Objective vector and linprog keyword arrays (A_ub, b_ub, A_eq, b_eq, bounds)."""
+    a = b.matrix().astype(float).tocsr()
+    lb, ub = b.bounds()
+    eq = lb == ub
+    upper, lower = ~eq & np.isfinite(ub), ~eq & np.isfinite(lb)
+    kwargs: dict = {"bounds": np.column_stack([np.zeros(b.n_vars), b.upper().astype(float)])}
+    if eq.any():
+        kwargs["A_eq"], kwargs["b_eq"] = a[eq], ub[eq]
+    if upper.any() or lower.any():
+        kwargs["A_ub"] = sp.vstack([a[upper], -a[lower]]).tocsr()
+        kwargs["b_ub"] = np.concatenate([ub[upper], -lb[lower]])
+    return b.objective().astype(float), kwargs
+
+
+def _add_rows(m: cp_model.CpModel, xs: list, b: LinearBuilder) -> None:
+    a = b.matrix()
+    lb, ub = b.bounds()
+    one = np.zeros(b.n_rows, bool)
+    for ids in b.exactly_one:
+        one[ids] = True
+    ptr, cols, vals = a.indptr.tolist(), a.indices.tolist(), a.data.tolist()
+    lbl, ubl, onel = lb.tolist(), ub.tolist(), one.tolist()
+    weighted = cp_model.LinearExpr.weighted_sum
+    for r in range(b.n_rows):
+        s, e = ptr[r], ptr[r + 1]
+        if onel[r]:
+            m.add_exactly_one([xs[c] for c in cols[s:e]])
+            continue
+        expr = weighted([xs[c] for c in cols[s:e]], vals[s:e])
+        if lbl[r] == ubl[r]:
+            m.add(expr == int(lbl[r]))
+        elif np.isfinite(lbl[r]) and np.isfinite(ubl[r]):
+            m.add_linear_constraint(expr, int(lbl[r]), int(ubl[r]))
+        elif np.isfinite(lbl[r]):
+            m.add(expr >= int(lbl[r]))
+        else:
+            m.add(expr <= int(ubl[r]))
+
+
+def _set_parameters(p: object, config: SolverConfig, time_limit_s: float) -> None:
+    p.max_time_in_seconds = max(time_limit_s, 0.05)
+    p.num_workers = config.workers
+    p.random_seed = config.seed
+    p.linearization_level = 2  # keeps the compactness rows in CP-SAT's LP (PERFORMANCE.md)
+    p.relative_gap_limit = config.target_gap_pct / 100.0
+    p.cp_model_presolve = False  # with 2 workers, presolve weakened the LP bound 10x (measured)
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Records the first-solution time, reports progress, stops at the target gap."""
+
+    def __init__(self, scale: int, target: float, external_bound: float | None,
+                 on_progress: ProgressFn | None, phase: str, clock: tuple[float, float],
+                 own_bound_is_global: bool = True) -> None:
+        super().__init__()
+        self.scale, self.target, self.external = scale, target, external_bound
+        self.own_global = own_bound_is_global
+        self.on_progress, self.phase = on_progress, phase
+        self.t0, self.limit = clock
+        self.first_s: float | None = None
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.monotonic() - self.t0
+        if self.first_s is None:
+            self.first_s = elapsed
+        own, ext = self.best_objective_bound, self.external
+        if own < self.objective_value - 0.5:  # not a bound (e.g. reported before presolve ends)
+            own = float("inf")
+        obj = self.objective_value / self.scale
+        # a restricted model's own bound is not a bound of the full problem: report the
+        # external (LP) bound only, but stop once the restricted problem itself is closed
+        shown = min(own, ext) if ext is not None and self.own_global else (
+            ext if ext is not None else (own if self.own_global else None))
+        bnd = shown / self.scale if shown is not None and np.isfinite(shown) else None
+        gap = relative_gap(obj, bnd)
+        if self.on_progress is not None:
+            self.on_progress(ProgressEvent(self.phase, elapsed, obj, bnd, gap, self.limit))
+        stop_gap = relative_gap(obj, min(own, ext if ext is not None else own) / self.scale)
+        if stop_gap is not None and np.isfinite(stop_gap) and stop_gap <= self.target:
+            self.stop_search()
+
+
+# ----- the public solve -------------------------------------------------------------------
+@dataclass
+class _Search:
+    """Best solution and bounds collected over the phases of one solve."""
+
+    t0: float
+    limit: float
+    assignment: np.ndarray | None = None
+    objective_units: int | None = None
+    lp_bound: float | None = None
+    cp_bound: float | None = None
+    first_s: float | None = None
+    proven_infeasible: bool = False
+    model_invalid: bool = False
+
+    def remaining(self) -> float:
+        return self.limit - (time.monotonic() - self.t0)
+
+    def bound_units(self) -> float | None:
+        known = [b for b in (self.lp_bound, self.cp_bound) if b is not None]
+        return min(known) if known else None
+
+    def gap(self, scale: int) -> float | None:
+        obj, bound = self.objective_units, self.bound_units()
+        if obj is None or bound is None:
+            return None
+        return relative_gap(obj / scale, bound / scale)
+
+    def offer(self, out: CpOutcome, full: bool) -> None:
+        if out.first_solution_s is not None and self.first_s is None:
+            self.first_s = out.first_solution_s
+        if out.objective_units is not None and (
+                self.objective_units is None or out.objective_units > self.objective_units):
+            self.assignment, self.objective_units = out.assignment, out.objective_units
+        best = self.objective_units
+        if full and out.bound_units is not None and (best is None or out.bound_units >= best):
+            self.cp_bound = out.bound_units
+        self.proven_infeasible |= full and out.status == "INFEASIBLE"
+        self.model_invalid |= out.status == "MODEL_INVALID"
+
+
+def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | None = None,
+               on_progress: ProgressFn | None = None) -> tuple[_Search, list[str]]:
+    """LP bound → restricted CP-SAT → full CP-SAT, stopping at the target gap."""
+    search = _Search(time.monotonic(), config.time_limit_s)
+    phases: list[str] = []
+    target = config.target_gap_pct / 100.0
+    rounded = _lp_phase(model, config, search, phases, on_progress)
+    if search.proven_infeasible:
+        return search, phases
+    has_edge_vars = bool((model.vars.d >= 0).any())  # else the relaxed LP is the same LP
+    if rounded is None and has_edge_vars and search.remaining() > 0.3 * config.time_limit_s:
+        rounded = _relaxed_lp_rounding(model, search, phases, on_progress)
+        if search.proven_infeasible:
+            return search, phases
+    if rounded is not None and search.remaining() > 0.2:
+        _restricted_phase(model, config, search, rounded, on_progress)
+        phases.append("restricted")
+    gap = search.gap(model.instance.obj_scale)
+    if (gap is None or gap > target) and search.remaining() > 0.1:
+        start = search.assignment if search.assignment is not None else hint
+        start = start if start is not None else model.instance.landscape.current
+        out = model.solve_cpsat(config, search.remaining(), start, search.lp_bound,
+                                on_progress, "cpsat", (search.t0, search.limit))
+        search.offer(out, full=True)
+        phases.append("cpsat")
+    return search, phases
+
+
+def _relaxed_lp_rounding(model: AllocationModel, search: _Search, phases: list[str],
+                         on_progress: ProgressFn | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fallback when the full LP is too slow: the LP without the compactness difference rows
+    (cheap, nearly integral) gives a weaker but valid bound and guides the restricted solve."""
+    rules = [RelaxedCompactness() if isinstance(r, Compactness) else r
+             for r in (model.rules or default_rules())]
+    relaxed = AllocationModel(model.instance, rules, model.status_quo_zero)
+    lp = relaxed.solve_lp(0.3 * search.remaining())
+    phases.append(f"lp_relaxed:{lp.status}")
+    if lp.status == "infeasible":
+        search.proven_infeasible = True
+    if lp.status != "optimal":
+        return None
+    _record_lp_bound(model, search, lp.bound_units, on_progress)
+    return relaxed.lp_rounding(lp.values)
+
+
+def _record_lp_bound(model: AllocationModel, search: _Search, bound: float,
+                     on_progress: ProgressFn | None) -> None:
+    search.lp_bound = bound
+    if on_progress is not None:
+        elapsed = time.monotonic() - search.t0
+        on_progress(ProgressEvent("lp", elapsed, None, bound / model.instance.obj_scale, None,
+                                  search.limit))
+
+
+def _lp_phase(model: AllocationModel, config: SolverConfig, search: _Search, phases: list[str],
+              on_progress: ProgressFn | None) -> tuple[np.ndarray, np.ndarray] | None:
+    lp = model.solve_lp(0.4 * config.time_limit_s)
+    phases.append(f"lp:{lp.status}")
+    if lp.status == "infeasible":
+        search.proven_infeasible = True
+        return None
+    if lp.status != "optimal":
+        return None
+    _record_lp_bound(model, search, lp.bound_units, on_progress)
+    return model.lp_rounding(lp.values)
+
+
+def _restricted_phase(model: AllocationModel, config: SolverConfig, search: _Search,
+                      rounding: tuple[np.ndarray, np.ndarray],
+                      on_progress: ProgressFn | None) -> None:
+    fixed, rounded = rounding
+    sub = model.restricted(fixed)
+    out = sub.solve_cpsat(config, 0.6 * search.remaining(), rounded, search.lp_bound,
+                          on_progress, "restricted", (search.t0, search.limit))
+    search.offer(out, full=False)
+
+
+def _status(search: _Search) -> Status:
+    if search.proven_infeasible:
+        return Status.INFEASIBLE
+    if search.model_invalid and search.assignment is None:
+        return Status.MODEL_INVALID
+    if search.assignment is None:
+        return Status.UNKNOWN
+    gap = search.gap(OBJ_SCALE)
+    if gap is not None and gap <= OPTIMAL_GAP:  # CP-SAT's OPTIMAL may mean "gap limit met"
+        return Status.OPTIMAL
+    return Status.FEASIBLE
+
+
+def _valid_hint(hint: np.ndarray | AllocationResult | None, n: int) -> np.ndarray | None:
+    if isinstance(hint, AllocationResult):
+        hint = hint.assignment
+    if hint is None:
+        return None
+    hint = np.asarray(hint)
+    return hint.astype(np.int64) if hint.shape == (n,) else None
+
+
+def solve(landscape: Landscape, scenario: Scenario,
+          hint: np.ndarray | AllocationResult | None = None,
+          on_progress: ProgressFn | None = None) -> AllocationResult:
+    """Optimise land use of ``landscape`` under ``scenario``.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    scenario : Scenario
+        Levers, weights and solver settings (``scenario.solver.time_limit_s`` always applies).
+    hint : array or AllocationResult, optional
+        A previous assignment (e.g. the last scenario's result) to warm-start from.
+    on_progress : callable, optional
+        Called with a :class:`~solver.config.ProgressEvent` at each new incumbent or bound.
+
+    Returns
+    -------
+    AllocationResult
+        Status, objective and bound (points), gap, assignment (OPTIMAL/FEASIBLE only),
+        breakdowns, and an explanation when the levers contradict (INFEASIBLE).
+    """
+    t0 = time.monotonic()
+    inst = build_instance(landscape, scenario)
+    model = AllocationModel(inst)
+    hint_arr = _valid_hint(hint, landscape.n_parcels)
+    search, phases = run_search(model, scenario.solver, hint_arr, on_progress)
+    status = _status(search)
+    explanation = None
+    if status == Status.INFEASIBLE:
+        from solver.explain import explain_infeasibility
+
+        explanation = explain_infeasibility(landscape, scenario,
+                                            min(scenario.solver.time_limit_s, 10.0))
+    result = build_result(model, search, status, phases, time.monotonic() - t0, explanation)
+    if on_progress is not None:
+        on_progress(ProgressEvent("done", result.wall_time_s, result.objective,
+                                  result.best_bound, result.gap, scenario.solver.time_limit_s))
+    return result
+
+
+def build_result(model: AllocationModel, search: _Search, status: Status, phases: list[str],
+                 wall: float, explanation: Explanation | None) -> AllocationResult:
+    """Assemble the typed result; the assignment only for OPTIMAL / FEASIBLE."""
+    inst, scale = model.instance, model.instance.obj_scale
+    land = inst.landscape
+    ok = status in (Status.OPTIMAL, Status.FEASIBLE)
+    a = search.assignment if ok else None
+    bound = search.bound_units()
+    by_class, by_region = area_tables(land, a)
+    changed = (a != land.current) if a is not None else np.zeros(land.n_parcels, bool)
+    objective = search.objective_units / scale if ok else None
+    best_bound = bound / scale if bound is not None and status != Status.INFEASIBLE else None
+    msg_en, msg_zh = _status_messages(status, explanation)
+    return AllocationResult(
+        status=status, objective=objective, best_bound=best_bound,
+        gap=relative_gap(objective, best_bound) if ok else None, wall_time_s=wall,
+        time_to_first_s=search.first_s if ok else None, assignment=a,
+        n_parcels=land.n_parcels, n_mutable=int(inst.mutable.sum()),
+        n_variables=model.n_variables, n_constraints=model.n_constraints,
+        terms=term_values(land, inst.scenario, a) if a is not None else {},
+        area_by_class_ha=by_class, area_by_region_class_ha=by_region,
+        changed_parcels=int(changed.sum()),
+        changed_area_ha=round(float(land.area_ha[changed].sum()), 4),
+        explanation=explanation,
+        lp_bound=search.lp_bound / scale if search.lp_bound is not None else None,
+        phases=tuple(phases), message=msg_en, message_zh=msg_zh)
+
+
+def _status_messages(status: Status, explanation: Explanation | None) -> tuple[str, str]:
+    if explanation is not None:
+        return explanation.message_en, explanation.message_zh
+    return {
+        Status.OPTIMAL: ("Optimal allocation found.", "已找到最优配置方案。"),
+        Status.FEASIBLE: ("Allocation found within the time limit (see gap).",
+                          "已在时限内找到可行方案（见最优性差距）。"),
+        Status.UNKNOWN: ("No allocation found within the time limit; allow more time.",
+                         "时限内未找到可行方案，请延长求解时间。"),
+        Status.INFEASIBLE: ("The levers contradict each other.", "约束相互冲突，方案不可行。"),
+        Status.MODEL_INVALID: ("The model is invalid.", "模型无效。"),
+    }[status]

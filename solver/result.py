@@ -1,0 +1,143 @@
+"""The typed outcome of one solve and its JSON-able summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from solver.landscape import Landscape
+
+if TYPE_CHECKING:
+    from solver.explain import Explanation
+
+
+class Status(StrEnum):
+    """Outcome of a solve. Only OPTIMAL and FEASIBLE carry an assignment."""
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    UNKNOWN = "UNKNOWN"
+    MODEL_INVALID = "MODEL_INVALID"
+
+
+@dataclass(frozen=True)
+class TermValue:
+    """One objective term: natural units before/after, its points and weighted points."""
+
+    name: str
+    unit: str
+    before: float
+    after: float
+    reference: float
+    points: float
+    weight: float
+
+    @property
+    def weighted_points(self) -> float:
+        return self.weight * self.points
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationResult:
+    """Result of :func:`solver.solve`.
+
+    Attributes
+    ----------
+    status : Status
+    objective, best_bound : float or None
+        Objective of the assignment and the best proven upper bound, in points (status quo = 0).
+    gap : float or None
+        Relative gap (bound − objective) / max(|objective|, 1 point); 0.01 = 1 %.
+    wall_time_s, time_to_first_s : float, float or None
+    assignment : (n,) int32 or None
+        Class index per parcel; None unless status is OPTIMAL or FEASIBLE.
+    terms : dict of TermValue
+        Objective broken down by term (natural units and points).
+    area_by_class_ha : dict
+        ``{"before": {key: ha}, "after": {key: ha}}``.
+    area_by_region_class_ha : dict
+        ``{"before"|"after": {region: {key: ha}}}``.
+    changed_parcels, changed_area_ha : int, float
+    explanation : Explanation or None
+        Why the levers contradict (INFEASIBLE only).
+    lp_bound : float or None
+        Bound from the LP relaxation of the identical model, in points.
+    message : str
+        One line for people (English); ``message_zh`` the Chinese one.
+    """
+
+    status: Status
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    wall_time_s: float
+    time_to_first_s: float | None
+    assignment: np.ndarray | None
+    n_parcels: int
+    n_mutable: int
+    n_variables: int
+    n_constraints: int
+    terms: dict[str, TermValue] = field(default_factory=dict)
+    area_by_class_ha: dict[str, dict[str, float]] = field(default_factory=dict)
+    area_by_region_class_ha: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    changed_parcels: int = 0
+    changed_area_ha: float = 0.0
+    explanation: Explanation | None = None
+    lp_bound: float | None = None
+    phases: tuple[str, ...] = ()
+    message: str = ""
+    message_zh: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.assignment is not None
+
+    def to_summary_dict(self) -> dict[str, Any]:
+        """JSON-able summary (no per-parcel arrays)."""
+        out: dict[str, Any] = {
+            "status": str(self.status), "objective": self.objective,
+            "best_bound": self.best_bound, "gap": self.gap, "lp_bound": self.lp_bound,
+            "wall_time_s": round(self.wall_time_s, 3), "time_to_first_s": self.time_to_first_s,
+            "n_parcels": self.n_parcels, "n_mutable": self.n_mutable,
+            "n_variables": self.n_variables, "n_constraints": self.n_constraints,
+            "changed_parcels": self.changed_parcels, "changed_area_ha": self.changed_area_ha,
+            "area_by_class_ha": self.area_by_class_ha,
+            "area_by_region_class_ha": self.area_by_region_class_ha,
+            "objective_terms": {k: _term_dict(t) for k, t in self.terms.items()},
+            "phases": list(self.phases), "message": self.message, "message_zh": self.message_zh,
+        }
+        out["explanation"] = self.explanation.to_dict() if self.explanation else None
+        return out
+
+
+def _term_dict(t: TermValue) -> dict[str, Any]:
+    return {"unit": t.unit, "before": t.before, "after": t.after, "reference": t.reference,
+            "points": t.points, "weight": t.weight, "weighted_points": t.weighted_points}
+
+
+def area_tables(land: Landscape, assignment: np.ndarray | None) -> tuple[dict, dict]:
+    """Area by class and by region × class, before and (when given) after."""
+    by_class = {"before": _by_class(land, land.current)}
+    by_region = {"before": _by_region(land, land.current)}
+    if assignment is not None:
+        by_class["after"] = _by_class(land, assignment)
+        by_region["after"] = _by_region(land, assignment)
+    return by_class, by_region
+
+
+def _by_class(land: Landscape, assign: np.ndarray) -> dict[str, float]:
+    ha = land.area_by_class(assign)
+    return {k: round(float(v), 4) for k, v in zip(land.class_keys, ha, strict=True)}
+
+
+def _by_region(land: Landscape, assign: np.ndarray) -> dict[str, dict[str, float]]:
+    out = {}
+    for r, name in enumerate(land.region_names):
+        sel = land.region == r
+        ha = np.bincount(assign[sel], weights=land.area_ha[sel], minlength=land.n_classes)
+        out[name] = {k: round(float(v), 4) for k, v in zip(land.class_keys, ha, strict=True)}
+    return out
