@@ -37,7 +37,7 @@ def has_ink(page) -> bool:
     canvas = page.locator("canvas").first
     image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
     background = image.getpixel((1, 1))
-    return sum(1 for px in image.getdata() if px != background) > 10_000
+    return sum(1 for px in image.get_flattened_data() if px != background) > 10_000
 
 
 def time_map(page, url: str) -> float:

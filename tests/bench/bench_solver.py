@@ -7,6 +7,7 @@ without the compactness term. Prints one table and writes a JSON file.
 
     python tests/bench/bench_solver.py                       # demo + 10k + 50k + 100k
     python tests/bench/bench_solver.py --sizes 10k --no-demo --time-limit 20 --out b.json
+    python tests/bench/bench_solver.py --sizes "" --no-demo --store stores/wuhan_300m.duckdb
 
 Columns: ``first`` time to first solution, ``1%`` time to a proven gap ≤ 1 %, ``gap`` final
 gap, ``RSS`` peak resident memory of the solve's process. Gaps are (bound − objective) /
@@ -43,6 +44,10 @@ def make_landscape(spec: dict):
         if not db.exists():
             build_demo(db)
         return load_landscape(db)
+    if spec["kind"] == "store":  # an imported store, e.g. the Wuhan land cover at 300 m
+        from data.landscape import load_landscape
+
+        return load_landscape(spec["path"])
     from solver.synthetic import grid_landscape
 
     rows, cols = SIZES[spec["size"]]
@@ -61,6 +66,8 @@ def make_scenario(land, spec: dict):
     built0 = float(land.area_ha[land.current == land.class_index("built")].sum())
     s = load_preset("balanced").with_value("growth.min_new_built_ha", round(0.03 * built0, 1))
     s = s.with_value("ecology.min_ecological_pct", 99.0)
+    if not land.urban_boundary.any():  # raster imports carry no 城镇开发边界: growth may go anywhere
+        s = s.with_value("growth.only_inside_boundary", False)
     s = s.with_value("weights.compactness", 2.0 if spec["compact"] else 0.0)
     s = s.with_value("solver.time_limit_s", spec["time_limit"])
     return s.with_value("solver.workers", 2)
@@ -222,7 +229,9 @@ def row(name: str, res: dict) -> str:
 def instances(args: argparse.Namespace) -> list[dict]:
     specs = []
     kinds = ([{"kind": "demo", "size": "demo"}] if args.demo else []) + [
-        {"kind": "grid", "size": s} for s in args.sizes.split(",") if s]
+        {"kind": "grid", "size": s} for s in args.sizes.split(",") if s] + [
+        {"kind": "store", "size": Path(p).stem, "path": str(Path(p).resolve())}
+        for p in args.store]
     for kind in kinds:
         for compact in {"both": (True, False), "on": (True,), "off": (False,)}[args.compact]:
             specs.append({**kind, "compact": compact, "time_limit": args.time_limit})
@@ -258,6 +267,8 @@ def main() -> None:
     ap.add_argument("--demo", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--compact", choices=["both", "on", "off"], default="both",
                     help="with and/or without the compactness term")
+    ap.add_argument("--store", action="append", default=[],
+                    help="also solve this parcel store (repeatable), e.g. a Wuhan import")
     ap.add_argument("--time-limit", type=float, default=30.0, help="per solve, s (all solvers)")
     ap.add_argument("--out", default="bench_solver.json")
     ap.add_argument("--presets", action="store_true",

@@ -40,14 +40,17 @@ def kpis(page) -> dict[str, str]:
 
 
 def canvas_ink(page) -> list[int]:
-    """Pixels that differ from the map background in each deck.gl canvas (via a screenshot)."""
+    """Pixels that differ from the background in each visible canvas, in page order (the
+    current and optimized maps come first)."""
     from PIL import Image
 
     counts = []
     for canvas in page.locator("canvas").all():
+        if not canvas.is_visible():  # e.g. a table editor inside a collapsed expander
+            continue
         image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
         background = image.getpixel((1, 1))
-        counts.append(sum(1 for px in image.getdata() if px != background))
+        counts.append(sum(1 for px in image.get_flattened_data() if px != background))
     return counts
 
 
