@@ -18,7 +18,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.browser.conftest import CHROMIUM, FLAGS, _free_port, _wait_healthy  # noqa: E402
+from tests.browser.conftest import CHROMIUM, FLAGS, running_app  # noqa: E402
 
 
 def has_ink(page) -> bool:
@@ -61,37 +60,31 @@ def time_solve(page, url: str) -> tuple[float, float]:
     return total, float(match.group(1)) if match else float("nan")
 
 
+def measure(browser, url: str, seed: int) -> dict:
+    """One run: the data page map, a first solve, then the same link in a fresh context."""
+    link = f"{url}/?preset=balanced&solver.seed={seed}"
+    first = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = first.new_page()
+    map_s = time_map(page, url)
+    total, solver = time_solve(page, link)
+    first.close()  # a person closes the tab; an open one would keep its session busy
+    again = browser.new_context(viewport={"width": 1600, "height": 1000})
+    cached, _ = time_solve(again.new_page(), link)
+    again.close()
+    return {"map_render_s": map_s, "first_solve_total_s": total, "solver_wall_s": solver,
+            "overhead_s": total - solver, "cached_link_s": cached}
+
+
 def run(runs: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     stores = Path(tempfile.mkdtemp(prefix="bench_dashboard_"))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=REPO_ROOT, env={**os.environ, "LANDALLOC_STORES": str(stores)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    rows = []
-    try:
-        _wait_healthy(port, proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-            for i in range(runs):
-                link = f"{url}/?preset=balanced&solver.seed={100 + i}"
-                first = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-                map_s = time_map(first, url)
-                total, solver = time_solve(first, link)
-                again = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-                cached, _ = time_solve(again, link)
-                rows.append({"map_render_s": map_s, "first_solve_total_s": total,
-                             "solver_wall_s": solver, "overhead_s": total - solver,
-                             "cached_link_s": cached})
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    return {"runs": rows, "median": {k: statistics.median(r[k] for r in rows) for k in rows[0]}}
+    with running_app(stores) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        rows = [measure(browser, url, 100 + i) for i in range(runs)]
+        browser.close()
+    return {"runs": rows, "load_average": os.getloadavg(),
+            "median": {k: statistics.median(r[k] for r in rows) for k in rows[0]}}
 
 
 def main() -> None:
@@ -106,6 +99,7 @@ def main() -> None:
         print(f"{i:>4} {r['map_render_s']:7.2f} {r['first_solve_total_s']:12.2f} "
               f"{r['solver_wall_s']:9.2f} {r['overhead_s']:11.2f} {r['cached_link_s']:9.2f}")
     m = report["median"]
+    print(f"load average after the runs: {report['load_average'][0]:.1f} on {os.cpu_count()} cores")
     print(f"median: map {m['map_render_s']:.2f} s; first solve {m['first_solve_total_s']:.2f} s "
           f"= solver {m['solver_wall_s']:.2f} s + overhead {m['overhead_s']:.2f} s; cached link "
           f"{m['cached_link_s']:.2f} s ({m['first_solve_total_s'] / m['cached_link_s']:.1f}× faster)")

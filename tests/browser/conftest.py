@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,26 +54,32 @@ def _wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 90) -> Non
     raise RuntimeError(f"streamlit did not answer on port {port} within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> str:
-    """A dashboard server on its own store folder (the demo is built on first start)."""
+@contextlib.contextmanager
+def running_app(stores: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run dashboard/app.py`` on loopback with its own store folder; yield
+    its URL and stop it afterwards (its log is ``stores/streamlit.log``)."""
     _require_browser()
     port = _free_port()
-    stores = tmp_path_factory.mktemp("browser_stores")
-    log = open(stores / "streamlit.log", "w")  # noqa: SIM115 - closed after the session
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=REPO_ROOT, env={**os.environ, "LANDALLOC_STORES": str(stores)},
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with open(stores / "streamlit.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+             "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+            cwd=REPO_ROOT, env={**os.environ, "LANDALLOC_STORES": str(stores), **(env or {})},
+            stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(port, proc)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """A dashboard server on its own store folder (the demo is built on first start)."""
+    with running_app(tmp_path_factory.mktemp("browser_stores")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

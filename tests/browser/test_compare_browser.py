@@ -7,18 +7,14 @@ library before it starts, so the page has something to compare without solving i
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import _free_port, _require_browser, _wait_healthy
+from tests.browser.conftest import _require_browser, running_app
 from tests.browser.test_dashboard_browser import exceptions
-from tests.conftest import REPO_ROOT
 from tests.dashboard.test_compare import SAVED, save_solved, tiny_store
 
 pytestmark = pytest.mark.browser
@@ -34,21 +30,8 @@ def compare_url(tmp_path_factory) -> str:
     path = tiny_store(folder)
     for name, preset in SAVED:
         save_solved(path, name, preset)
-    port = _free_port()
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=REPO_ROOT, env={**os.environ, "LANDALLOC_STORES": str(folder)},
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with running_app(folder) as url:
+        yield url
 
 
 def wait_done(page, selector: str) -> None:
