@@ -33,7 +33,7 @@ def has_ink(page) -> bool:
     """True once the first deck.gl canvas shows more than a blank background."""
     from PIL import Image
 
-    canvas = page.locator("canvas").first
+    canvas = page.locator("canvas >> visible=true").first
     image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
     background = image.getpixel((1, 1))
     return sum(1 for px in image.get_flattened_data() if px != background) > 10_000
@@ -42,7 +42,7 @@ def has_ink(page) -> bool:
 def time_map(page, url: str) -> float:
     started = time.perf_counter()
     page.goto(f"{url}/data", wait_until="domcontentloaded")
-    page.wait_for_selector("canvas", timeout=60_000)
+    page.wait_for_selector("canvas >> visible=true", timeout=60_000)
     while not has_ink(page):
         if time.perf_counter() - started > 60:
             raise RuntimeError("the map did not paint within 60 s")

@@ -59,7 +59,7 @@ def open_app(page, url: str, maps: bool = True) -> float:
     page.goto(url, wait_until="domcontentloaded", timeout=SOLVE_TIMEOUT_MS)
     wait_idle(page)
     if maps:
-        page.wait_for_selector("canvas", timeout=30_000)
+        page.wait_for_selector("canvas >> visible=true", timeout=60_000)
     return time.perf_counter() - started
 
 
