@@ -1,0 +1,223 @@
+"""Infeasibility of a phased scenario, naming the period and the region, in Chinese and English.
+
+Method (as ``solver.explain`` for one period): re-solve the joint model with every target of
+every period — and every per-period conversion cap — as a soft goal (one slack variable per
+period and lever), minimising the total slack in ha (t of grain for a quality-weighted
+balance); the links between periods (built-up land stays built-up) stay hard. Levers with
+slack are the conflicting ones; the slack says how far each must move, in that period.
+A lever of a region (``growth.region_min_new_built_ha.城关镇``) names its region, and the
+message gives that region's land that may still become construction land in that period.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from solver.config import SolverConfig
+from solver.explain import Suggestion, _fmt, _slack_values, _suggestion
+from solver.instance import AREA_SCALE, Instance
+from solver.landscape import Landscape
+from solver.period_model import (
+    CAP_KEY,
+    PeriodModel,
+    build_period_model,
+    period_hint,
+    run_period_search,
+)
+from solver.periods import PeriodScenario
+from solver.scenario import ScenarioError
+
+
+@dataclass(frozen=True)
+class PeriodSuggestion:
+    """Move lever ``suggestion.key`` of period ``period`` (region ``region`` if regional).
+
+    ``room_ha`` is, for a regional growth lever, the region's land that may become
+    construction land in that period (None otherwise).
+    """
+
+    period: str
+    year: int
+    region: str | None
+    suggestion: Suggestion
+    room_ha: float | None = None
+
+
+@dataclass(frozen=True)
+class PeriodExplanation:
+    """Why a phased scenario is infeasible: the conflicting levers per period and region."""
+
+    message_zh: str
+    message_en: str
+    suggestions: tuple[PeriodSuggestion, ...]
+    determined: bool = True
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        """Names of the periods with a conflicting lever, in period order, without repeats."""
+        return tuple(dict.fromkeys(s.period for s in self.suggestions))
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.region for s in self.suggestions if s.region))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message_zh": self.message_zh, "message_en": self.message_en,
+                "determined": self.determined,
+                "suggestions": [{"period": s.period, "year": s.year, "region": s.region,
+                                 "room_ha": s.room_ha, **asdict(s.suggestion)}
+                                for s in self.suggestions]}
+
+
+def _slacks_by_period(model: PeriodModel, a: np.ndarray) -> list[dict[str, int]]:
+    """Slack units of every soft lever, per period, recomputed from the (n, T) assignment."""
+    out = []
+    for t, inst in enumerate(model.instances):
+        keys = {k.split(":", 1)[1]: s for k, s in model.builder.slacks.items()
+                if k.startswith(f"{t}:") and not k.endswith(CAP_KEY)}
+        slack = _slack_values(inst, a[:, t], keys)
+        cap = _cap_slack(model, a, t)
+        if cap is not None:
+            slack[CAP_KEY] = cap
+        out.append(slack)
+    return out
+
+
+def _cap_slack(model: PeriodModel, a: np.ndarray, t: int) -> int | None:
+    pct = model.ps.periods[t].max_period_changed_pct
+    if pct is None:
+        return None
+    area = model.instances[t].area
+    prev = model.instance.landscape.current if t == 0 else a[:, t - 1]
+    limit = int(np.floor(pct / 100.0 * int(area.sum()) + 1e-9))
+    return max(int(area[a[:, t] != prev].sum()) - limit, 0)
+
+
+def _region(key: str) -> str | None:
+    parts = key.split(".")
+    return parts[2] if len(parts) == 3 else None
+
+
+def _room_ha(inst: Instance, region: str) -> float:
+    """Land of ``region`` that may become construction land in this period (ha)."""
+    land = inst.landscape
+    built = land.class_index("built")
+    sel = ((land.region == land.region_names.index(region)) & (land.current != built)
+           & inst.allowed[:, built])
+    return round(float(inst.area[sel].sum()) / AREA_SCALE, 1)
+
+
+def _cap_suggestion(model: PeriodModel, t: int, units: int) -> Suggestion:
+    total = int(model.instances[t].area.sum())
+    pct = model.ps.periods[t].max_period_changed_pct or 0.0
+    limit = int(np.floor(pct / 100.0 * total + 1e-9))
+    suggested = math.ceil(1000.0 * (limit + units) / max(total, 1) - 1e-9) / 10
+    return Suggestion(CAP_KEY, "规划期内用地转换上限", "conversion cap within the period",
+                      pct, suggested, "%", round(units / AREA_SCALE, 2))
+
+
+def _period_suggestion(model: PeriodModel, t: int, key: str, units: int) -> PeriodSuggestion:
+    p, inst = model.ps.periods[t], model.instances[t]
+    sugg = (_cap_suggestion(model, t, units) if key == CAP_KEY
+            else _suggestion(inst, key, units, None))
+    region = _region(key)
+    room = (_room_ha(inst, region) if region and key.startswith("growth.region_min")
+            and inst.landscape.class_index("built") >= 0 else None)
+    return PeriodSuggestion(p.name, p.year, region, sugg, room)
+
+
+def _lines(s: PeriodSuggestion) -> tuple[str, str]:
+    g = s.suggestion
+    room_zh = f"（该区域本期最多 {s.room_ha:,.1f} 公顷可转为建设用地）" if s.room_ha is not None else ""
+    room_en = (f" (at most {s.room_ha:,.1f} ha of {s.region} may become construction land in "
+               "this period)") if s.room_ha is not None else ""
+    if g.unit == "bool":
+        return (f"· {s.year}年（{s.period}）{g.label_zh}：需放宽（缺口 {g.shortfall:,.1f}）；建议关闭",
+                f"· {s.year} ({s.period}) {g.label_en}: must be relaxed (short by "
+                f"{g.shortfall:,.1f}); suggestion: switch it off")
+    return (f"· {s.year}年（{s.period}）{g.label_zh}：当前 {_fmt(g.current, g.unit)}，缺口 "
+            f"{g.shortfall:,.1f} 公顷，建议调整为 {_fmt(g.suggested, g.unit)}{room_zh}",
+            f"· {s.year} ({s.period}) {g.label_en} ({g.key}): now {_fmt(g.current, g.unit)}, "
+            f"short by {g.shortfall:,.1f} ha; suggested {_fmt(g.suggested, g.unit)}{room_en}")
+
+
+def _messages(sugg: tuple[PeriodSuggestion, ...]) -> tuple[str, str]:
+    periods = "、".join(dict.fromkeys(f"{s.year}年（{s.period}）" for s in sugg))
+    periods_en = ", ".join(dict.fromkeys(f"{s.year} ({s.period})" for s in sugg))
+    zh = [f"分期方案不可行：{periods}的指标无法同时满足（已建设用地在后续规划期保持为建设用地）。"
+          "相互冲突的指标："]
+    en = [f"Infeasible phasing: the targets of {periods_en} cannot all be met (built-up land "
+          "stays built-up in later periods). Conflicting levers:"]
+    for s in sugg:
+        line_zh, line_en = _lines(s)
+        zh.append(line_zh)
+        en.append(line_en)
+    return "\n".join(zh), "\n".join(en)
+
+
+def explain_periods(landscape: Landscape, ps: PeriodScenario,
+                    time_limit_s: float = 10.0) -> PeriodExplanation:
+    """Explain why the phased scenario ``ps`` is infeasible on ``landscape``.
+
+    Parameters
+    ----------
+    time_limit_s : float
+        Budget of the soft re-solve.
+
+    Returns
+    -------
+    PeriodExplanation
+        Messages (zh, en) naming each conflicting period and region, and one
+        :class:`PeriodSuggestion` per conflicting (period, lever); applying all of them with
+        :func:`relaxed_period_scenario` makes the phased scenario feasible.
+    """
+    t0 = time.monotonic()
+    model = build_period_model(landscape, ps, soft=True)
+    config = SolverConfig(time_limit_s=max(time_limit_s - (time.monotonic() - t0), 1.0),
+                          workers=ps.base.solver.workers, target_gap_pct=0.5)
+    search, _ = run_period_search(model, config, period_hint(landscape, ps.n_periods, None))
+    if search.assignment is None:
+        return _undetermined()
+    slacks = _slacks_by_period(model, search.assignment)
+    sugg = tuple(_period_suggestion(model, t, k, v) for t, per in enumerate(slacks)
+                 for k, v in per.items() if v > 0)
+    if not sugg:  # the soft model found no conflict: the hard links themselves contradict
+        return _undetermined()
+    zh, en = _messages(sugg)
+    return PeriodExplanation(zh, en, sugg)
+
+
+def _undetermined() -> PeriodExplanation:
+    return PeriodExplanation(
+        "分期方案在时限内既未找到可行解也未能确定冲突的规划期和指标；请延长求解时间或放宽约束。",
+        "No phased allocation was found in the time limit and the conflicting periods and "
+        "levers could not be determined; allow more time or relax the targets.", (),
+        determined=False)
+
+
+def relaxed_period_scenario(ps: PeriodScenario, explanation: PeriodExplanation) -> PeriodScenario:
+    """The phased scenario with every suggested relaxation applied to its period (one-click fix)."""
+    data = ps.to_dict()
+    for s in explanation.suggestions:
+        t = ps.names.index(s.period)
+        period = data["periods"][t]
+        key, value = s.suggestion.key, s.suggestion.suggested
+        if key == CAP_KEY:
+            period["max_period_changed_pct"] = value
+            continue
+        parts = key.split(".")
+        section = period.setdefault(parts[0], {})
+        if len(parts) == 3:  # a region entry: copy the period's effective map, then edit it
+            current = dict(getattr(getattr(ps.scenario(t), parts[0]), parts[1]))
+            section[parts[1]] = {**current, **section.get(parts[1], {}), parts[2]: value}
+        elif len(parts) == 2:
+            section[parts[1]] = value
+        else:
+            raise ScenarioError(f"cannot apply suggestion '{key}'")
+    return PeriodScenario.from_dict(data)
+
