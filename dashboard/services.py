@@ -191,17 +191,16 @@ def remember_result(key: str, result) -> None:
             results.popitem(last=False)
 
 
-def start_solve(land: Landscape, scenario, hint: np.ndarray | None = None) -> SolveJob:
-    """Run ``solver.solve`` on a worker thread (at most :data:`MAX_PARALLEL_SOLVES` at once)."""
-    from solver import solve
-
+def start_job(work) -> SolveJob:
+    """Run ``work(on_progress)`` on a worker thread, at most :data:`MAX_PARALLEL_SOLVES` at
+    once (further solves wait for a slot); the page polls the returned job."""
     job = SolveJob()
 
     def run() -> None:
         with _solve_slots():
             job.started = time.perf_counter()
             try:
-                job.result = solve(land, scenario, hint=hint, on_progress=job.progress.append)
+                job.result = work(job.progress.append)
             except BaseException as exc:  # reported on the page, never lost with the thread
                 job.error = exc
             finally:
@@ -209,3 +208,17 @@ def start_solve(land: Landscape, scenario, hint: np.ndarray | None = None) -> So
 
     threading.Thread(target=run, name="solve", daemon=True).start()
     return job
+
+
+def start_solve(land: Landscape, scenario, hint: np.ndarray | None = None) -> SolveJob:
+    """``solver.solve`` on a worker thread (see :func:`start_job`)."""
+    from solver import solve
+
+    return start_job(lambda progress: solve(land, scenario, hint=hint, on_progress=progress))
+
+
+def start_period_solve(land: Landscape, period_scenario) -> SolveJob:
+    """``solver.periods.solve_periods`` on a worker thread (see :func:`start_job`)."""
+    from solver.periods import solve_periods
+
+    return start_job(lambda progress: solve_periods(land, period_scenario, on_progress=progress))

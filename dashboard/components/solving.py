@@ -31,8 +31,15 @@ def solve_with_progress(land: Landscape, scenario: Scenario, key: str,
     if cached is not None:
         return cached, True
     job = services.start_solve(land, scenario, hint=hint)
+    result = wait_with_progress(job, scenario.solver.time_limit_s, t)
+    if result is not None:
+        services.remember_result(key, result)
+    return result, False
+
+
+def wait_with_progress(job: services.SolveJob, limit: float, t: Callable[..., str]):
+    """Draw a progress bar until ``job`` ends; its result, or None after showing its error."""
     bar = st.progress(0.0, text=t("solving"))
-    limit = scenario.solver.time_limit_s
     while not job.done.wait(0.2):
         event = job.progress[-1] if job.progress else None
         elapsed = time.perf_counter() - job.started
@@ -43,9 +50,8 @@ def solve_with_progress(land: Landscape, scenario: Scenario, key: str,
     bar.empty()
     if isinstance(job.error, ScenarioError):  # a lever the store cannot satisfy as written
         st.error(str(job.error))
-        return None, False
+        return None
     if job.error is not None:
         st.exception(job.error)
-        return None, False
-    services.remember_result(key, job.result)
-    return job.result, False
+        return None
+    return job.result
