@@ -7,6 +7,7 @@ touches an existing one.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -189,8 +190,36 @@ def write_store(db_path: str | Path, content: StoreContent,
     return _write_atomically(db_path, tables)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_temps(db_path: Path) -> list[Path]:
+    """Delete temporary files of earlier writes to ``db_path`` whose process has died.
+
+    A write killed mid-way (SIGKILL, power loss) leaves ``.<name>.tmp<pid>`` (and its
+    ``.wal``) next to the store; they never replace the store, but they would pile up. Files of
+    a write that is still running (its process is alive) are left alone.
+    """
+    removed = []
+    prefix = f".{db_path.name}.tmp"
+    for leftover in db_path.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = leftover.name[len(prefix):].removesuffix(".wal")
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
 def _write_atomically(db_path: Path, tables: dict[str, pd.DataFrame]) -> Path:
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(db_path)
     tmp = db_path.with_name(f".{db_path.name}.tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     try:

@@ -96,11 +96,11 @@ def _class_choices(codes, t) -> dict[str, str]:
 
 
 def _raster_codes(path: Path) -> np.ndarray:
-    import rasterio
+    # The importer's reader: a corrupt file raises DataImportError with the fix, not a traceback.
+    from data.importers.raster import read_grid
 
-    with rasterio.open(path) as src:
-        band = src.read(1, masked=True)
-    return np.unique(band.compressed())
+    grid = read_grid(path)
+    return np.unique(grid.values[grid.valid])
 
 
 def upload_section(store_dir: Path, t) -> Path | None:

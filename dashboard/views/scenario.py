@@ -142,7 +142,8 @@ panels.result_maps_and_charts(path, version, classes, land, codes_before, codes_
 
 st.subheader(t("chart_regions"))
 panels.region_section(path, version, table)
-with st.expander(t("save_export"), expanded=False):
+# Stays open after a save, so the confirmation and the share links are in view.
+with st.expander(t("save_export"), expanded="last_saved_token" in st.session_state):
     library_panel.save_form(path, version, land, scenario, preset, result, codes_after, table)
     library_panel.export_buttons(path, getattr(result, "name", scenario.name), scenario, preset,
                                  result, land, codes_after, table)

@@ -21,6 +21,7 @@ not resampled, a mismatch is an error that prints the ``gdalwarp`` command that 
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from affine import Affine
 from data.importers.errors import DataImportError, examples
 from data.importers.mapping import DriverSpec, Mapping, NoChangeSpec, load_mapping
 from data.importers.report import ImportReport
-from data.importers.vector import read_vector
+from data.importers.vector import MAX_PARCELS, read_vector
 from data.store import StoreContent, grid_adjacency, read_class_table, write_store
 
 
@@ -133,6 +134,7 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
     class_index = classify(grid, mapping, classes)
     counts = class_counts(blocks, class_index, len(classes))
     keep = np.flatnonzero(counts.sum(axis=1) > 0)
+    check_parcel_count(len(keep), blocks.k, grid.pixel_m, Path(landuse))
     parcels = grid_parcels(grid, blocks, keep, counts[keep], classes)
     add_drivers(parcels, grid, blocks, keep, mapping, drivers or {}, report)
     if no_change is not None:
@@ -152,6 +154,19 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
 
 
 # ---- reading and checking -------------------------------------------------------------------
+
+def check_parcel_count(n_parcels: int, k: int, pixel_m: float, path: Path) -> None:
+    """Refuse more than :data:`~data.importers.vector.MAX_PARCELS` parcels, suggesting a cell
+    size (a whole number of pixels) that fits, before any geometry or adjacency is built."""
+    if n_parcels <= MAX_PARCELS:
+        return
+    cell_m = k * pixel_m
+    fits = math.ceil(k * math.sqrt(n_parcels / MAX_PARCELS)) * pixel_m
+    raise DataImportError(
+        f"{path.name} at {cell_m:g} m cells gives {n_parcels:,} parcels, over the limit of "
+        f"{MAX_PARCELS:,}",
+        f"use a coarser cell size (--cell-size {fits:g} or more) or split the raster by region")
+
 
 def read_grid(path: Path) -> Grid:
     """Band 1 of a raster with its valid mask (not nodata, finite)."""

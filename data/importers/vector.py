@@ -34,6 +34,12 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
 TRUE_WORDS = {"1", "true", "t", "yes", "y", "是"}
 FALSE_WORDS = {"0", "false", "f", "no", "n", "否", ""}
 POLYGONAL = {"Polygon", "MultiPolygon"}
+#: Largest parcel layer imported: the solver, the adjacency build and the map are sized for
+#: this; larger layers are refused before they are loaded (counted from the file's metadata).
+MAX_PARCELS = 500_000
+#: Largest file read (bytes); equals Streamlit's ``server.maxUploadSize`` (500 MB) in
+#: ``.streamlit/config.toml``, so the command line and the browser refuse the same files.
+MAX_FILE_BYTES = 500 * 1024 * 1024
 
 
 def import_parcels(path: str | Path, db_path: str | Path, mapping_path: str | Path | None = None,
@@ -96,6 +102,8 @@ def read_vector(path: Path) -> gpd.GeoDataFrame:
             f"{path.name}: format {path.suffix or '(no extension)'} is not supported",
             f"export it as one of {', '.join(sorted(FORMATS))} "
             f"(e.g. `ogr2ogr -f GPKG out.gpkg {path.name}`)")
+    check_file_size(path)
+    check_feature_count(path, kind)
     try:
         if kind == "GeoParquet":
             gdf = gpd.read_parquet(path)
@@ -110,6 +118,44 @@ def read_vector(path: Path) -> gpd.GeoDataFrame:
     if len(gdf) == 0:
         raise DataImportError(f"{path.name} has no features", "export a layer that has parcels")
     return gdf
+
+
+def check_file_size(path: Path) -> None:
+    """Refuse files over :data:`MAX_FILE_BYTES` before reading a byte of them."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataImportError(
+            f"{path.name} is {size / 1024**2:,.0f} MB, over the import limit of "
+            f"{MAX_FILE_BYTES / 1024**2:,.0f} MB",
+            "split it by region (one store per county) or aggregate the parcels to a coarser "
+            "grid (`python -m data import-raster --cell-size 300`)")
+
+
+def feature_count(path: Path, kind: str) -> int | None:
+    """Number of features from the file's metadata (None when the format cannot say cheaply)."""
+    try:
+        if kind == "GeoParquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        source = _ogr_path(path) if kind.startswith("zipped") else path
+        count = pyogrio.read_info(source)["features"]
+    except DataImportError:
+        raise
+    except Exception:  # unreadable: read_dataframe reports it with the proper message
+        return None
+    return count if count is not None and count >= 0 else None
+
+
+def check_feature_count(path: Path, kind: str) -> None:
+    """Refuse layers of more than :data:`MAX_PARCELS` features before loading them."""
+    count = feature_count(path, kind)
+    if count is not None and count > MAX_PARCELS:
+        raise DataImportError(
+            f"{path.name} has {count:,} features, over the limit of {MAX_PARCELS:,} parcels",
+            "aggregate to a coarser grid (rasterise and use `python -m data import-raster "
+            "--cell-size 300`, or dissolve small parcels in your GIS) or split the data by "
+            "region into several stores")
 
 
 def _ogr_path(path: Path) -> str:
@@ -130,8 +176,19 @@ def _ogr_path(path: Path) -> str:
 
 
 def assign_crs(gdf: gpd.GeoDataFrame, mapping: Mapping, path: Path) -> gpd.GeoDataFrame:
-    """Use the file's CRS, or the mapping's ``crs`` key when the file has none."""
+    """Use the file's CRS, or the mapping's ``crs`` key when the file has none.
+
+    A mapping ``crs`` that contradicts the file's own CRS is refused: one of them is wrong,
+    and guessing would put every parcel in the wrong place or give wrong areas.
+    """
     if gdf.crs is not None:
+        if mapping.crs is not None and not gdf.crs.equals(mapping.crs):
+            raise DataImportError(
+                f"{path.name} declares CRS {gdf.crs.to_string()} but the mapping file says "
+                f"crs = \"{mapping.crs}\"",
+                "the mapping's crs only assigns a CRS to data that has none: remove it from the "
+                f"mapping, or reproject the file first (`ogr2ogr -t_srs {mapping.crs} fixed.gpkg "
+                f"{path.name}`)")
         return gdf
     if mapping.crs is None:
         raise DataImportError(
@@ -173,9 +230,11 @@ def repair_geometries(geometry: gpd.GeoSeries, path: Path,
     report.n_rejected = int((~keep).sum())
     if not keep.any():
         raise DataImportError(f"{path.name}: none of the {len(values)} geometries is a usable "
-                              "polygon (all empty, null or unrepairable)",
-                              "fix the geometry in your GIS (e.g. QGIS 'Fix geometries') and "
-                              "export again")
+                              "polygon (all empty, null or unrepairable; a truncated file "
+                              "reads as null shapes)",
+                              "check that the file is complete (copy or zip it again), fix the "
+                              "geometry in your GIS (e.g. QGIS 'Fix geometries') and export "
+                              "again")
     if report.n_rejected:
         report.warnings.append(f"rejected {report.n_rejected} empty, null or unrepairable "
                                "geometries")
