@@ -67,12 +67,15 @@ def measure(browser, url: str, seed: int) -> dict:
     page = first.new_page()
     map_s = time_map(page, url)
     total, solver = time_solve(page, link)
-    first.close()  # a person closes the tab; an open one would keep its session busy
+    page.close()  # a person closes the tab; an open one would keep its session busy
+    warm_page = first.new_page()  # same browser profile: Streamlit's scripts are cached
+    warm, _ = time_solve(warm_page, link)
+    first.close()
     again = browser.new_context(viewport={"width": 1600, "height": 1000})
-    cached, _ = time_solve(again.new_page(), link)
+    cold, _ = time_solve(again.new_page(), link)  # a stakeholder's first visit ever
     again.close()
     return {"map_render_s": map_s, "first_solve_total_s": total, "solver_wall_s": solver,
-            "overhead_s": total - solver, "cached_link_s": cached}
+            "overhead_s": total - solver, "cached_link_s": warm, "cached_link_cold_s": cold}
 
 
 def run(runs: int) -> dict:
@@ -94,15 +97,19 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=REPO_ROOT / "out" / "bench_dashboard.json")
     args = parser.parse_args()
     report = run(args.runs)
-    print(f"{'run':>4} {'map s':>7} {'1st solve s':>12} {'solver s':>9} {'overhead s':>11} {'cached s':>9}")
+    print(f"{'run':>4} {'map s':>7} {'1st solve s':>12} {'solver s':>9} {'overhead s':>11} "
+          f"{'cached s':>9} {'cached, new browser s':>22}")
     for i, r in enumerate(report["runs"]):
         print(f"{i:>4} {r['map_render_s']:7.2f} {r['first_solve_total_s']:12.2f} "
-              f"{r['solver_wall_s']:9.2f} {r['overhead_s']:11.2f} {r['cached_link_s']:9.2f}")
+              f"{r['solver_wall_s']:9.2f} {r['overhead_s']:11.2f} {r['cached_link_s']:9.2f} "
+              f"{r['cached_link_cold_s']:22.2f}")
     m = report["median"]
     print(f"load average after the runs: {report['load_average'][0]:.1f} on {os.cpu_count()} cores")
     print(f"median: map {m['map_render_s']:.2f} s; first solve {m['first_solve_total_s']:.2f} s "
           f"= solver {m['solver_wall_s']:.2f} s + overhead {m['overhead_s']:.2f} s; cached link "
-          f"{m['cached_link_s']:.2f} s ({m['first_solve_total_s'] / m['cached_link_s']:.1f}× faster)")
+          f"{m['cached_link_s']:.2f} s in the same browser "
+          f"({m['first_solve_total_s'] / m['cached_link_s']:.1f}× faster than the first solve), "
+          f"{m['cached_link_cold_s']:.2f} s in a new browser profile")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2))
 
