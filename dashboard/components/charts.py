@@ -30,9 +30,10 @@ def structure_chart(areas: pd.DataFrame, classes: pd.DataFrame, name_column: str
         Axis titles: ``class``, ``area_ha``, ``stage``.
     """
     order = classes[name_column].tolist()
+    angle = 0 if max(len(str(name)) for name in order) <= 4 else -35  # long English names tilt
     return alt.Chart(areas).mark_bar().encode(
         x=alt.X("class:N", sort=order, title=labels["class"],
-                axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)),
+                axis=alt.Axis(labelAngle=angle, labelOverlap=False, labelFontSize=11)),
         xOffset=alt.XOffset("stage:N", sort=[labels["before"], labels["after"]]),
         y=alt.Y("area_ha:Q", title=labels["area_ha"]),
         color=alt.Color("class:N", scale=_class_scale(classes, name_column), legend=None),
