@@ -9,7 +9,8 @@ import pytest
 from dashboard.components import charts, results
 
 CLASSES = pd.DataFrame({"code": [1, 2, 5], "key": ["cropland", "forest", "built"],
-                        "name_zh": ["耕地", "林地", "建设用地"], "name_en": ["Cropland", "Forest", "Built-up"],
+                        "name_zh": ["耕地", "林地", "建设用地"],
+                        "name_en": ["Cropland", "Forest", "Built-up"],
                         "color": ["#f2d16b", "#2e7d32", "#d84315"],
                         "sansheng": ["production", "ecological", "living"]})
 LABELS = {"class": "地类", "area_ha": "面积", "before": "现状", "after": "优化", "stage": "",

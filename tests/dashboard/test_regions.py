@@ -31,7 +31,8 @@ def test_blank_cells_remove_a_regional_target():
 def test_region_indicator_table_has_regions_as_rows():
     rows = [{"indicator": key, "scope_type": "region", "scope": name, "value": value,
              "unit": "ha", "label_zh": key, "label_en": key, "change": 0.0}
-            for key in ("cropland_ha", "built_ha") for name, value in zip(NAMES, (1.0, 2.0, 3.0))]
+            for key in ("cropland_ha", "built_ha")
+            for name, value in zip(NAMES, (1.0, 2.0, 3.0), strict=True)]
     rows.append({"indicator": "cropland_ha", "scope_type": "total", "scope": "total",
                  "value": 6.0, "unit": "ha", "label_zh": "c", "label_en": "c", "change": 0.0})
     table = regions.region_indicator_table(pd.DataFrame(rows), "zh")
