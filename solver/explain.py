@@ -270,11 +270,12 @@ def context_numbers(inst: Instance) -> dict[str, float]:
     }
 
 
-def _fmt(value: float | bool, unit: str) -> str:
+def _fmt(value: float | bool, unit: str, lang: str = "en") -> str:
     if isinstance(value, bool):
         return ("on" if value else "off") if unit == "bool" else str(value)
     text = f"{value:,.3f}" if unit == "×" else f"{value:,.1f}"
-    return f"{text} {unit}".replace(" %", "%")
+    shown_unit = "公顷" if lang == "zh" and unit == "ha" else unit
+    return f"{text} {shown_unit}".replace(" %", "%")
 
 
 def _lines(s: Suggestion) -> tuple[str, str]:
@@ -284,16 +285,16 @@ def _lines(s: Suggestion) -> tuple[str, str]:
                 "suggestion: switch it off")
     alone_zh = alone_en = ""
     if s.alone_value is not None:
-        alone_zh = f"；若只调整此项：{_fmt(s.alone_value, s.unit)}"
+        alone_zh = f"；若只调整此项：{_fmt(s.alone_value, s.unit, 'zh')}"
         alone_en = f"; moving only this lever: {_fmt(s.alone_value, s.unit)}"
-    return (f"· {s.label_zh}：当前 {_fmt(s.current, s.unit)}，缺口 {s.shortfall:,.1f} 公顷，"
-            f"建议调整为 {_fmt(s.suggested, s.unit)}{alone_zh}",
+    return (f"· {s.label_zh}：当前 {_fmt(s.current, s.unit, 'zh')}，缺口 {s.shortfall:,.1f} 公顷，"
+            f"建议调整为 {_fmt(s.suggested, s.unit, 'zh')}{alone_zh}",
             f"· {s.label_en} ({s.key}): now {_fmt(s.current, s.unit)}, short by "
             f"{s.shortfall:,.1f} ha; suggested {_fmt(s.suggested, s.unit)}{alone_en}")
 
 
 def _alt_lines(s: Suggestion) -> tuple[str, str]:
-    return (f"· {s.label_zh}：{_fmt(s.current, s.unit)} → {_fmt(s.suggested, s.unit)}",
+    return (f"· {s.label_zh}：{_fmt(s.current, s.unit, 'zh')} → {_fmt(s.suggested, s.unit, 'zh')}",
             f"· {s.label_en} ({s.key}): {_fmt(s.current, s.unit)} → "
             f"{_fmt(s.suggested, s.unit)}")
 

@@ -140,8 +140,8 @@ def _lines(s: PeriodSuggestion) -> tuple[str, str]:
         return (f"· {s.year}年（{s.period}）{g.label_zh}：需放宽（缺口 {g.shortfall:,.1f}）；建议关闭",
                 f"· {s.year} ({s.period}) {g.label_en}: must be relaxed (short by "
                 f"{g.shortfall:,.1f}); suggestion: switch it off")
-    return (f"· {s.year}年（{s.period}）{g.label_zh}：当前 {_fmt(g.current, g.unit)}，缺口 "
-            f"{g.shortfall:,.1f} 公顷，建议调整为 {_fmt(g.suggested, g.unit)}{room_zh}",
+    return (f"· {s.year}年（{s.period}）{g.label_zh}：当前 {_fmt(g.current, g.unit, 'zh')}，缺口 "
+            f"{g.shortfall:,.1f} 公顷，建议调整为 {_fmt(g.suggested, g.unit, 'zh')}{room_zh}",
             f"· {s.year} ({s.period}) {g.label_en} ({g.key}): now {_fmt(g.current, g.unit)}, "
             f"short by {g.shortfall:,.1f} ha; suggested {_fmt(g.suggested, g.unit)}{room_en}")
 

@@ -20,6 +20,7 @@ def test_growth_target_above_room_names_the_lever_and_the_room() -> None:
     sug = keys["growth.min_new_built_ha"]
     assert sug.current == 2.0 and sug.suggested == pytest.approx(1.0) and sug.shortfall == 1.0
     assert "新增建设用地" in exp.message_zh and "construction land" in exp.message_en
+    assert "当前 2.0 公顷" in exp.message_zh and " ha" not in exp.message_zh  # one unit per language
     assert exp.context["buildable_ha"] == 1.0
 
 
