@@ -30,10 +30,8 @@ def structure_chart(areas: pd.DataFrame, classes: pd.DataFrame, name_column: str
         Axis titles: ``class``, ``area_ha``, ``stage``.
     """
     order = classes[name_column].tolist()
-    angle = 0 if max(len(str(name)) for name in order) <= 4 else -35  # long English names tilt
     return alt.Chart(areas).mark_bar().encode(
-        x=alt.X("class:N", sort=order, title=labels["class"],
-                axis=alt.Axis(labelAngle=angle, labelOverlap=False, labelFontSize=11)),
+        x=alt.X("class:N", sort=order, title=labels["class"], axis=_class_axis(order)),
         xOffset=alt.XOffset("stage:N", sort=[labels["before"], labels["after"]]),
         y=alt.Y("area_ha:Q", title=labels["area_ha"]),
         color=alt.Color("class:N", scale=_class_scale(classes, name_column), legend=None),
@@ -41,6 +39,26 @@ def structure_chart(areas: pd.DataFrame, classes: pd.DataFrame, name_column: str
                             scale=alt.Scale(range=[0.45, 1.0]), title=labels["stage"]),
         tooltip=["class:N", "stage:N", alt.Tooltip("area_ha:Q", format=",.0f")],
     ).properties(height=260)
+
+
+def _is_cjk(text: str) -> bool:
+    return all("\u2e80" <= char <= "\u9fff" for char in text)
+
+
+def _class_axis(names: list[str]) -> alt.Axis:
+    """An axis whose class names never run into each other in a narrow chart column.
+
+    Chinese names of more than two characters (建设用地, 未利用地) wrap onto two lines of two
+    characters, as Chinese charts usually do; long English names tilt.
+    """
+    axis = {"labelOverlap": False, "labelFontSize": 11, "labelAngle": 0}
+    if all(_is_cjk(str(name)) for name in names):
+        if max(len(str(name)) for name in names) > 2:
+            axis["labelExpr"] = ("length(datum.label) > 2 ? [substring(datum.label, 0, 2), "
+                                 "substring(datum.label, 2)] : datum.label")
+    elif max(len(str(name)) for name in names) > 4:
+        axis["labelAngle"] = -35
+    return alt.Axis(**axis)
 
 
 def change_chart(changes: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:

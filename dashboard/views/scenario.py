@@ -52,7 +52,8 @@ if not ui.presenting():
 else:
     solve_clicked = False
     st.markdown("<style>[data-testid='stSidebar']{display:none} "
-                "[data-testid='stMetricValue']{font-size:2.6rem}</style>", unsafe_allow_html=True)
+                "[data-testid='stMetricValue']{font-size:3.6rem} "
+                "[data-testid='stMetricLabel'] p{font-size:1.25rem}</style>", unsafe_allow_html=True)
     if st.button("⤺ " + t("levers")):
         st.session_state["presenting"] = False
         st.session_state["presentation_toggle"] = False
@@ -130,13 +131,16 @@ codes_before = np.asarray(land.class_codes)[land.current]
 table = services.indicators(path, version, shown["key"], tuple(int(c) for c in codes_after))
 
 tiles = results.kpi_tiles(table, lang)
-columns = st.columns(len(tiles) + 1)
+# A briefing room reads numbers from across the table: presentation mode puts four large
+# tiles in a row instead of seven small ones.
+per_row = 4 if ui.presenting() else len(tiles) + 1
+columns = [column for start in range(0, len(tiles) + 1, per_row) for column in st.columns(per_row)]
 for column, kpi in zip(columns, tiles, strict=False):
     column.metric(f"{t(kpi.label_key)}（{kpi.unit}）" if lang == "zh" else
                   f"{t(kpi.label_key)} ({kpi.unit})", kpi.value, kpi.delta,
                   delta_color=kpi.delta_color)
-columns[-1].metric(t("gap"), "–" if result.gap is None else f"{100 * result.gap:.2f} %",
-                   f"{result.wall_time_s:.1f} s", delta_color="off", delta_arrow="off")
+columns[len(tiles)].metric(t("gap"), "–" if result.gap is None else f"{100 * result.gap:.2f} %",
+                           f"{result.wall_time_s:.1f} s", delta_color="off", delta_arrow="off")
 
 panels.result_maps_and_charts(path, version, classes, land, codes_before, codes_after, table)
 

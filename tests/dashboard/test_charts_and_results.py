@@ -69,6 +69,15 @@ def test_structure_chart_keeps_class_colours():
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["field"] == "area_ha"
 
 
+def test_structure_chart_class_names_wrap_in_chinese_and_tilt_in_english():
+    zh = charts.structure_chart(results.structure_frame(BEFORE, AFTER, AREA, CLASSES, "zh", ("a", "b")),
+                                CLASSES, "name_zh", LABELS).to_dict()["encoding"]["x"]["axis"]
+    assert "substring(datum.label, 2)" in zh["labelExpr"] and zh["labelAngle"] == 0
+    en = charts.structure_chart(results.structure_frame(BEFORE, AFTER, AREA, CLASSES, "en", ("a", "b")),
+                                CLASSES, "name_en", LABELS).to_dict()["encoding"]["x"]["axis"]
+    assert "labelExpr" not in en and en["labelAngle"] == -35  # "Cropland" is longer than 4
+
+
 def test_change_chart_colours_by_sign():
     spec = charts.change_chart(results.change_frame(indicator_table(), "zh"), LABELS).to_dict()
     color = spec["encoding"]["color"]
