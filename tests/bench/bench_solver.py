@@ -258,6 +258,7 @@ def run_presets(args: argparse.Namespace) -> None:
               f"{fmt(o.get('bound'), 3)} | {fmt(o.get('rss_mb'), 0)} | {o.get('valid')} | "
               f"{' '.join(o.get('phases', []))} |", flush=True)
         results.append({"spec": spec, "ours": o})
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
@@ -291,6 +292,7 @@ def main() -> None:
         name = f"{spec['size']} {'+compact' if spec['compact'] else 'no compact'}"
         print(row(name, res), flush=True)
         results.append({"spec": spec, "load_avg_1min": os.getloadavg()[0], **res})
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nwrote {args.out}")
 
