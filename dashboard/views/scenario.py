@@ -134,7 +134,8 @@ tiles = results.kpi_tiles(table, lang)
 # A briefing room reads numbers from across the table: presentation mode puts four large
 # tiles in a row instead of seven small ones.
 per_row = 4 if ui.presenting() else len(tiles) + 1
-columns = [column for start in range(0, len(tiles) + 1, per_row) for column in st.columns(per_row)]
+n_rows = -(-(len(tiles) + 1) // per_row)  # ceiling division
+columns = [column for _ in range(n_rows) for column in st.columns(per_row)]
 for column, kpi in zip(columns, tiles, strict=False):
     column.metric(f"{t(kpi.label_key)}（{kpi.unit}）" if lang == "zh" else
                   f"{t(kpi.label_key)} ({kpi.unit})", kpi.value, kpi.delta,

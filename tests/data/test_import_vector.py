@@ -15,7 +15,7 @@ from data.db import connect
 from data.importers import DataImportError
 from data.importers.vector import import_parcels
 from data.store import read_adjacency, read_meta, read_parcels, read_regions
-from tests.parcel_files import CRS, SIDE, grid_parcels, write  # noqa: F401 - re-exported
+from tests.parcel_files import CRS, SIDE, grid_parcels, write
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "data" / "mappings"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.parcel_files import CRS, SIDE, grid_parcels, write  # noqa: F401 - re-exported
+from tests.parcel_files import grid_parcels, write
 
 
 def digest(path: Path) -> str:

@@ -22,7 +22,8 @@ import shapely
 from data.importers import DataImportError
 from data.importers.vector import MAX_FILE_BYTES, MAX_PARCELS, import_parcels, read_vector
 from tests.conftest import REPO_ROOT
-from tests.reliability.conftest import CRS, digest, grid_parcels, write
+from tests.parcel_files import CRS, grid_parcels, write
+from tests.reliability.conftest import digest
 
 ONE_MILLION = 1_000_000
 

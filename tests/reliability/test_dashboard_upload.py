@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.parcel_files import grid_parcels, write
 from tests.reliability.apptest import open_app, store_files
-from tests.reliability.conftest import grid_parcels, write
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

@@ -26,7 +26,8 @@ from solver.result import Status
 from solver.synthetic import grid_landscape
 from solver.validate import check_allocation
 from tests.conftest import REPO_ROOT
-from tests.reliability.conftest import digest, grid_parcels, stores_env, write
+from tests.parcel_files import grid_parcels, write
+from tests.reliability.conftest import digest, stores_env
 
 BIG_ROWS, BIG_COLS = 150, 200  # 30,000 parcels: about 3 s of import after start-up
 KILL_FRACTIONS = (0.2, 0.4, 0.55, 0.7)  # of a whole import's duration
