@@ -29,6 +29,9 @@ Sections and keys
     ``forbidden`` (list of [from_key, to_key]) transitions that are never allowed.
 ``[weights]`` objective weights (≥ 0, 0..100) of the terms in points (see ``solver.instance``):
     ``suitability``, ``ecology``, ``food``, ``carbon``, ``compactness``, ``conversion_cost``.
+``[demand]`` 规划指标 demand table
+    ``rows`` (list of {class, region?, target_ha | min_ha/max_ha | target_pct | min_pct/max_pct})
+    area per class, for the whole area or one region (see :mod:`solver.demand`).
 ``[solver]`` see :class:`solver.config.SolverConfig`.
 """
 
@@ -43,6 +46,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from solver.config import SolverConfig
+from solver.demand import DemandError, DemandRow, parse_rows
 from solver.landscape import CLASS_KEYS
 
 
@@ -137,9 +141,19 @@ class Weights:
                                   "−1 point per 1 % of total area that changes use")
 
 
+@dataclass(frozen=True)
+class DemandLevers:
+    """[demand] 规划指标表: per-class (and per-region) area targets, see :mod:`solver.demand`."""
+
+    rows: tuple[DemandRow, ...] = field(default=(), metadata={
+        "unit": "rows", "doc": "area targets per class and region: exact, min or max, "
+                               "in ha or % of current"})
+
+
 SECTIONS: dict[str, type] = {
     "farmland": FarmlandLevers, "ecology": EcologyLevers, "growth": GrowthLevers,
-    "conversion": ConversionLevers, "weights": Weights, "solver": SolverConfig,
+    "conversion": ConversionLevers, "demand": DemandLevers, "weights": Weights,
+    "solver": SolverConfig,
 }
 TOP_KEYS: tuple[str, ...] = ("name", "name_zh", "name_en", "description")
 
@@ -159,6 +173,7 @@ class Scenario:
     ecology: EcologyLevers = field(default_factory=EcologyLevers)
     growth: GrowthLevers = field(default_factory=GrowthLevers)
     conversion: ConversionLevers = field(default_factory=ConversionLevers)
+    demand: DemandLevers = field(default_factory=DemandLevers)
     weights: Weights = field(default_factory=Weights)
     solver: SolverConfig = field(default_factory=SolverConfig)
 
@@ -202,6 +217,11 @@ class Scenario:
     def to_toml(self) -> str:
         """TOML text that :meth:`from_toml` reads back to an equal scenario."""
         return dumps_toml(self.to_dict())
+
+    def with_demand(self, rows: tuple[DemandRow, ...] | list) -> Scenario:
+        """Copy with the demand table replaced (rows as :class:`DemandRow` or dicts)."""
+        return self.with_value("demand.rows", [r.to_dict() if isinstance(r, DemandRow) else r
+                                               for r in rows])
 
     def with_value(self, dotted_key: str, value: Any) -> Scenario:
         """Copy with one key replaced, e.g. ``with_value("farmland.quota_pct", 95)``.
@@ -261,6 +281,11 @@ def _parse_value(key: str, f: dataclasses.Field, hint: Any, value: Any) -> Any:
         return _parse_region_map(key, meta, value)
     if meta.get("unit") == "pairs":
         return _parse_pairs(key, value)
+    if meta.get("unit") == "rows":
+        try:
+            return parse_rows(value, key)
+        except DemandError as exc:
+            raise ScenarioError(str(exc)) from exc
     if "choices" in meta:
         if value not in meta["choices"]:
             raise ScenarioError(f"'{key}' = {value!r} is not allowed; choose one of "
@@ -342,6 +367,8 @@ def _section_to_dict(section: Any) -> dict[str, Any]:
             value = dict(value)
         elif f.metadata.get("unit") == "pairs":
             value = [list(p) for p in value]
+        elif f.metadata.get("unit") == "rows":
+            value = [row.to_dict() for row in value]
         out[f.name] = value
     return out
 
