@@ -10,7 +10,7 @@ import pandas as pd
 
 from data import store
 from data.db import connect
-from solver.landscape import CLASS_KEYS, Landscape
+from solver.landscape import ROLES, Landscape
 
 
 def _coefficients(coefficients=None):
@@ -31,9 +31,10 @@ def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions:
                           adjacency: pd.DataFrame, suitability: np.ndarray,
                           coefficients=None) -> Landscape:
     """Assemble a :class:`Landscape` from store tables (parcels ordered as ``suitability`` rows)."""
-    unknown = set(classes["key"]) - set(CLASS_KEYS)
+    roles = classes["role"] if "role" in classes.columns else classes["key"]
+    unknown = set(roles) - set(ROLES)
     if unknown:
-        raise ValueError(f"class keys {sorted(unknown)} are not solver roles {CLASS_KEYS}")
+        raise ValueError(f"class roles {sorted(unknown)} are not solver roles {ROLES}")
     coefficients = _coefficients(coefficients)
     keys = tuple(classes["key"])
     code_index = pd.Series(np.arange(len(classes)), index=classes["code"].to_numpy())
@@ -45,6 +46,9 @@ def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions:
         region_names=tuple(regions["name_zh"]),
         class_keys=keys,
         class_codes=tuple(int(c) for c in classes["code"]),
+        class_roles=tuple(str(r) for r in roles),
+        class_names_zh=tuple(str(n) for n in classes["name_zh"]),
+        class_names_en=tuple(str(n) for n in classes["name_en"]),
         current=code_index.reindex(parcels["land_use"]).to_numpy(dtype=np.int32),
         area_ha=parcels["area_ha"].to_numpy(dtype=float),
         **{flag: parcels[column].fillna(False).to_numpy(dtype=bool) for flag, column in (
@@ -54,8 +58,9 @@ def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions:
         suitability=suitability,
         edges=_edge_indices(parcels["parcel_id"].to_numpy(), adjacency),
         edge_length_m=adjacency["shared_m"].to_numpy(dtype=float),
-        esv_yuan_per_ha=np.asarray(coefficients.esv_per_ha(keys), dtype=float),
-        carbon_t_per_ha=np.asarray(coefficients.carbon_per_ha(keys), dtype=float),
+        # per-class coefficients default from the class's role
+        esv_yuan_per_ha=np.asarray(coefficients.esv_per_ha(tuple(roles)), dtype=float),
+        carbon_t_per_ha=np.asarray(coefficients.carbon_per_ha(tuple(roles)), dtype=float),
         grain_t_per_ha=np.asarray(coefficients.grain_t_per_ha(grade), dtype=float),
         region_population=regions["population"].to_numpy(dtype=float),
     )

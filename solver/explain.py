@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,9 @@ from solver.config import SolverConfig
 from solver.instance import AREA_SCALE, GRAIN_SCALE, Instance, build_instance
 from solver.landscape import Landscape
 from solver.rules import SlackPenalty, constraint_rules
+from solver.demand import DemandRow
 from solver.scenario import Scenario
+from solver.targets import AreaTarget
 
 LABELS: dict[str, tuple[str, str]] = {
     "farmland.quota_pct": ("耕地保有量", "farmland quota"),
@@ -36,7 +38,7 @@ LABELS: dict[str, tuple[str, str]] = {
                                        "maximum new construction land of {r}"),
     "growth.expansion_cap": ("建设用地扩张系数", "built-up expansion cap"),
     "conversion.max_changed_pct": ("用地转换上限", "conversion budget"),
-}
+}  # side rules; area levers carry their labels (solver.targets.Lever)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Suggestion:
     unit: str
     shortfall: float
     alone_value: float | bool | None = None
+    side: str = "lo"
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,156 +88,142 @@ class Explanation:
 def relaxed_scenario(scenario: Scenario, explanation: Explanation) -> Scenario:
     """The scenario with every suggested relaxation applied (one-click fix)."""
     for s in explanation.suggestions:
-        scenario = scenario.with_value(s.key, s.suggested)
+        scenario = apply_suggestion(scenario, s)
     return scenario
 
 
-# ----- soft re-solve ----------------------------------------------------------------------
-def _slack_solve(inst: Instance, soft: bool | frozenset[str], time_limit_s: float,
-                 workers: int) -> dict[str, int] | None:
-    """Minimum total slack; returns slack units per lever key, or None if not determined.
-
-    Uses the same LP-guided search as :func:`solver.solve` (the slack model's LP is almost
-    integral, so this is fast).
-    """
-    from solver.model import AllocationModel, run_search  # deferred: model imports ortools
-
-    model = AllocationModel(inst, [*constraint_rules(soft=soft), SlackPenalty()],
-                            status_quo_zero=False)
-    slacks = model.builder.slacks
-    config = SolverConfig(time_limit_s=max(time_limit_s, 1.0), workers=workers,
-                          target_gap_pct=0.5)
-    search, _ = run_search(model, config, hint=inst.landscape.current)
-    if search.assignment is None:
-        return None
-    return _slack_values(inst, search.assignment, slacks)
+def apply_suggestion(scenario: Scenario, s: Suggestion) -> Scenario:
+    """One lever moved to its suggested value (demand rows are edited in place)."""
+    if not s.key.startswith("demand."):
+        return scenario.with_value(s.key, s.suggested)
+    rows = []
+    for row in scenario.demand.rows:
+        if _demand_key(row) == s.key:
+            row = _relaxed_row(row, s.side, float(s.suggested))
+        rows.append(row)
+    return scenario.with_demand(rows)
 
 
-def _slack_values(inst: Instance, a: np.ndarray, slacks: dict[str, int]) -> dict[str, int]:
-    """Slack of each lever recomputed from the assignment (integer units)."""
-    measures = lever_measures(inst, a)
-    limits = lever_limits(inst)
+def _demand_key(row: DemandRow) -> str:
+    return f"demand.{row.cls}" + (f"@{row.region}" if row.region else "")
+
+
+def _relaxed_row(row: DemandRow, side: str, value: float) -> DemandRow:
+    """A demand row with one side moved; an exact target becomes a band."""
+    unit = "pct" if row.unit == "%" else "ha"
+    lo, hi = row.bounds()
+    lo, hi = (value, hi) if side == "lo" else (lo, value)
+    clean = {k: None for k in ("target_ha", "min_ha", "max_ha", "target_pct", "min_pct",
+                               "max_pct")}
+    return replace(row, **clean, **{f"min_{unit}": lo, f"max_{unit}": hi})
+
+
+# ----- the levers of an instance ----------------------------------------------------------
+@dataclass(frozen=True)
+class _LeverRow:
+    """A lever side: which target (or side rule) and its limit in integer units."""
+
+    key: str
+    side: str  # "lo" (at least) | "hi" (at most)
+    limit: int
+    target: AreaTarget | None
+
+
+def lever_rows(inst: Instance) -> dict[str, _LeverRow]:
+    """``"key|side"`` → lever row for every active numeric lever of the instance."""
+    out: dict[str, _LeverRow] = {}
+    for t in inst.targets:
+        for side, limit in (("lo", t.lo), ("hi", t.hi)):
+            if limit is not None:
+                out[f"{t.key}|{side}"] = _LeverRow(t.key, side, limit, t)
+    if inst.limits.balance:
+        out["farmland.balance|hi"] = _LeverRow("farmland.balance", "hi", 0, None)
+    if inst.limits.changed_max is not None:
+        out["conversion.max_changed_pct|hi"] = _LeverRow(
+            "conversion.max_changed_pct", "hi", inst.limits.changed_max, None)
+    return out
+
+
+def lever_measure(inst: Instance, row: _LeverRow, a: np.ndarray) -> int:
+    """The quantity a lever constrains under assignment ``a`` (integer units)."""
+    land = inst.landscape
+    if row.target is not None:
+        return row.target.measure(land, inst.area, a)
+    if row.key == "farmland.balance":
+        w, crop = inst.balance_weight, land.in_role(land.current, "cropland")
+        return int(w[crop & land.in_role(a, "built")].sum()
+                   - w[~crop & land.in_role(a, "cropland")].sum())
+    return int(inst.area[a != land.current].sum())
+
+
+def _slack_values(inst: Instance, a: np.ndarray, slacks: dict[str, int] | list[str]
+                  ) -> dict[str, int]:
+    """Slack of each lever (by lever key, sides merged) recomputed from the assignment."""
+    rows = lever_rows(inst)
+    out: dict[str, int] = {}
+    for name in slacks:
+        if name not in rows:
+            continue
+        row = rows[name]
+        have = lever_measure(inst, row, a)
+        gap = max(row.limit - have, 0) if row.side == "lo" else max(have - row.limit, 0)
+        out[row.key] = max(out.get(row.key, 0), gap)
+    return out
+
+
+def _side_slacks(inst: Instance, a: np.ndarray) -> dict[str, int]:
+    """``"key|side"`` → slack under ``a`` for every lever."""
     out = {}
-    for key in slacks:
-        have, (kind, limit) = measures[key], limits[key]
-        out[key] = max(limit - have, 0) if kind == "min" else max(have - limit, 0)
-    return out
-
-
-def lever_limits(inst: Instance) -> dict[str, tuple[str, int]]:
-    """Lever key -> ("min" | "max", integer limit) for every active numeric lever."""
-    lim, names = inst.limits, inst.landscape.region_names
-    f = inst.scenario.farmland
-    out: dict[str, tuple[str, int]] = {}
-    if lim.crop_min is not None:
-        out["farmland.quota_ha" if f.quota_ha is not None else "farmland.quota_pct"] = (
-            "min", lim.crop_min)
-    out |= {f"farmland.region_quota_pct.{names[r]}": ("min", v) for r, v in lim.region_crop_min}
-    if lim.balance:
-        out["farmland.balance"] = ("max", 0)
-    if lim.eco_min is not None:
-        out["ecology.min_ecological_pct"] = ("min", lim.eco_min)
-    if lim.new_built_min is not None:
-        out["growth.min_new_built_ha"] = ("min", lim.new_built_min)
-    if lim.new_built_max is not None:
-        out["growth.max_new_built_ha"] = ("max", lim.new_built_max)
-    out |= {f"growth.region_min_new_built_ha.{names[r]}": ("min", v)
-            for r, v in lim.region_new_built_min}
-    out |= {f"growth.region_max_new_built_ha.{names[r]}": ("max", v)
-            for r, v in lim.region_new_built_max}
-    if lim.built_max is not None:
-        out["growth.expansion_cap"] = ("max", lim.built_max)
-    if lim.changed_max is not None:
-        out["conversion.max_changed_pct"] = ("max", lim.changed_max)
-    return out
-
-
-def lever_measures(inst: Instance, a: np.ndarray) -> dict[str, int]:
-    """The quantity each lever constrains under assignment ``a`` (integer units)."""
-    land, area = inst.landscape, inst.area
-    crop, built = land.class_index("cropland"), land.class_index("built")
-    eco = [c for c, k in enumerate(land.class_keys) if k in ("forest", "grassland", "water")]
-    new_built = (land.current != built) & (a == built)
-    out = {"farmland.quota_pct": int(area[a == crop].sum()),
-           "ecology.min_ecological_pct": int(area[np.isin(a, eco)].sum()),
-           "growth.min_new_built_ha": int(area[new_built].sum()),
-           "growth.expansion_cap": int(area[a == built].sum()),
-           "conversion.max_changed_pct": int(area[a != land.current].sum())}
-    out["farmland.quota_ha"] = out["farmland.quota_pct"]
-    out["growth.max_new_built_ha"] = out["growth.min_new_built_ha"]
-    w = inst.balance_weight
-    out["farmland.balance"] = int(w[(land.current == crop) & (a == built)].sum()
-                                  - w[(land.current != crop) & (a == crop)].sum())
-    for r, name in enumerate(land.region_names):
-        sel = land.region == r
-        out[f"farmland.region_quota_pct.{name}"] = int(area[sel & (a == crop)].sum())
-        out[f"growth.region_min_new_built_ha.{name}"] = int(area[sel & new_built].sum())
-        out[f"growth.region_max_new_built_ha.{name}"] = out[
-            f"growth.region_min_new_built_ha.{name}"]
+    for name, row in lever_rows(inst).items():
+        have = lever_measure(inst, row, a)
+        out[name] = max(row.limit - have, 0) if row.side == "lo" else max(have - row.limit, 0)
     return out
 
 
 # ----- from slack to lever values ---------------------------------------------------------
-def _floor1(x: float) -> float:
-    return math.floor(x * 10 + 1e-9) / 10
-
-
-def _ceil1(x: float) -> float:
-    return math.ceil(x * 10 - 1e-9) / 10
-
-
-def _current_value(scenario: Scenario, key: str) -> Any:
-    parts = key.split(".")
+def _current_value(scenario: Scenario, row: _LeverRow) -> Any:
+    if row.key.startswith("demand."):
+        demand = next(r for r in scenario.demand.rows if _demand_key(r) == row.key)
+        lo, hi = demand.bounds()
+        return lo if row.side == "lo" else hi
+    parts = row.key.split(".")
     value = getattr(getattr(scenario, parts[0]), parts[1])
     return dict(value)[parts[2]] if len(parts) == 3 else value
 
 
-def _region_crop0(inst: Instance, name: str) -> int:
-    land = inst.landscape
-    sel = (land.region == land.region_names.index(name)) & (
-        land.current == land.class_index("cropland"))
-    return int(inst.area[sel].sum())
-
-
 def suggested_value(inst: Instance, key: str, units: int) -> float | bool:
     """Lever value after relaxing it by ``units`` of slack, rounded in the relaxing direction."""
-    land = inst.landscape
-    kind, limit = lever_limits(inst)[key]
-    target = limit - units if kind == "min" else limit + units
-    base, rest = key.split(".")[1], key.split(".")[2:]
-    if base == "balance":
+    row = _row_for(inst, key)
+    if row.key == "farmland.balance":
         return False
-    if base == "quota_pct":
-        crop0 = int(inst.area[land.current == land.class_index("cropland")].sum())
-        return _floor1(100.0 * target / max(crop0, 1))
-    if base == "region_quota_pct":
-        return _floor1(100.0 * target / max(_region_crop0(inst, rest[0]), 1))
-    if base == "min_ecological_pct":
-        eco = [c for c, k in enumerate(land.class_keys) if k in ("forest", "grassland", "water")]
-        return _floor1(100.0 * target / max(int(inst.area[np.isin(land.current, eco)].sum()), 1))
-    if base == "expansion_cap":
-        built0 = int(inst.area[land.current == land.class_index("built")].sum())
-        return math.ceil(1000.0 * target / max(built0, 1) - 1e-9) / 1000
-    if base == "max_changed_pct":
-        return _ceil1(100.0 * target / max(int(inst.area.sum()), 1))
-    ha = target / AREA_SCALE
-    return _floor1(ha) if kind == "min" else _ceil1(ha)
+    limit = row.limit - units if row.side == "lo" else row.limit + units
+    if row.target is not None:
+        return row.target.lever.value(limit, "min" if row.side == "lo" else "max")
+    return math.ceil(1000.0 * limit / max(int(inst.area.sum()), 1) - 1e-9) / 10
 
 
-def _unit(key: str) -> str:
-    base = key.split(".")[1]
-    if base == "balance":
+def _row_for(inst: Instance, key: str, side: str | None = None) -> _LeverRow:
+    rows = lever_rows(inst)
+    if "|" in key:
+        return rows[key]
+    for s in ((side,) if side else ("lo", "hi")):
+        if f"{key}|{s}" in rows:
+            return rows[f"{key}|{s}"]
+    raise KeyError(key)
+
+
+def _unit(row: _LeverRow) -> str:
+    if row.key == "farmland.balance":
         return "bool"
-    if base == "expansion_cap":
-        return "×"
-    return "%" if base.endswith("pct") else "ha"
+    if row.target is not None:
+        return row.target.lever.unit
+    return "%"
 
 
-def _labels(key: str) -> tuple[str, str]:
-    parts = key.split(".")
-    zh, en = LABELS[".".join(parts[:2])]
-    region = parts[2] if len(parts) == 3 else ""
-    return zh.format(r=region), en.format(r=region)
+def _labels(row: _LeverRow) -> tuple[str, str]:
+    if row.target is not None:
+        return row.target.lever.label_zh, row.target.lever.label_en
+    return LABELS[row.key]
 
 
 def _shortfall(inst: Instance, key: str, units: int) -> float:
@@ -242,13 +232,17 @@ def _shortfall(inst: Instance, key: str, units: int) -> float:
     return units / AREA_SCALE
 
 
-def _suggestion(inst: Instance, key: str, units: int, alone: int | None) -> Suggestion:
-    zh, en = _labels(key)
+def _suggestion(inst: Instance, key: str, units: int, alone: int | None,
+                side: str | None = None) -> Suggestion:
+    row = _row_for(inst, key, side)
+    zh, en = _labels(row)
+    current = _current_value(inst.scenario, row)
     return Suggestion(
-        key=key, label_zh=zh, label_en=en, current=_current_value(inst.scenario, key),
-        suggested=suggested_value(inst, key, units), unit=_unit(key),
-        shortfall=round(_shortfall(inst, key, units), 2),
-        alone_value=None if alone is None else suggested_value(inst, key, alone))
+        key=row.key, label_zh=zh, label_en=en, current=current,
+        suggested=suggested_value(inst, f"{row.key}|{row.side}", units), unit=_unit(row),
+        shortfall=round(_shortfall(inst, row.key, units), 2),
+        alone_value=None if alone is None else suggested_value(
+            inst, f"{row.key}|{row.side}", alone), side=row.side)
 
 
 # ----- messages ---------------------------------------------------------------------------
@@ -257,15 +251,15 @@ def context_numbers(inst: Instance) -> dict[str, float]:
     land = inst.landscape
     built = land.class_index("built")
     ha = inst.area / AREA_SCALE
-    kind_limit = lever_limits(inst)
-    quota = next((v for k, (_, v) in kind_limit.items() if k.startswith("farmland.quota")), 0)
-    room = inst.allowed[:, built] & (land.current != built) if built >= 0 else np.zeros(0, bool)
+    quota = next((t.lo for t in inst.targets if t.key.startswith("farmland.quota")), 0)
+    built_cls = land.role_classes("built")
+    room = inst.allowed[:, built_cls].any(axis=1) & ~land.in_role(land.current, "built")
     return {
         "farmland_quota_ha": round(quota / AREA_SCALE, 1),
         "red_line_ha": round(float(ha[land.red_line].sum()), 1),
         "basic_farmland_ha": round(float(ha[land.basic_farmland].sum()), 1),
         "unchangeable_ha": round(float(ha[~inst.mutable].sum()), 1),
-        "buildable_ha": round(float(ha[room].sum()), 1) if built >= 0 else 0.0,
+        "buildable_ha": round(float(ha[room].sum()), 1) if built_cls else 0.0,
         "conversion_budget_ha": round((inst.limits.changed_max or 0) / AREA_SCALE, 1),
     }
 
@@ -328,10 +322,16 @@ def explain_infeasibility(landscape: Landscape, scenario: Scenario,
                           time_limit_s: float = 10.0) -> Explanation:
     """Explain why ``scenario`` is infeasible on ``landscape``.
 
+    Method: an elastic version of the identical model (one slack per lever, total slack in
+    m² minimised) names the conflicting levers and how far they must move together; the same
+    model with only one lever elastic gives the smallest change of that lever alone. Both are
+    solved as flows where the levers nest (exact and fast), by the LP-guided search otherwise.
+    The joint suggestion is verified by re-solving the relaxed scenario.
+
     Parameters
     ----------
     time_limit_s : float
-        Budget for all soft re-solves together.
+        Budget for all elastic solves and the verification together.
 
     Returns
     -------
@@ -341,35 +341,92 @@ def explain_infeasibility(landscape: Landscape, scenario: Scenario,
     """
     t0 = time.monotonic()
     inst = build_instance(landscape, scenario)
-    workers = scenario.solver.workers
-    slack = _slack_solve(inst, True, 0.4 * time_limit_s, workers)
     ctx = context_numbers(inst)
+    slack = _elastic_slacks(inst, None, 0.4 * time_limit_s)
     if slack is None:
         return _undetermined(ctx)
     conflicting = [k for k, v in slack.items() if v > 0]
-    others = [k for k in slack if k not in conflicting or len(conflicting) > 1]
-    alone = _alone_slacks(inst, others, time_limit_s - (time.monotonic() - t0), workers)
-    if len(conflicting) == 1:  # a single conflicting lever is by definition enough alone
-        alone[conflicting[0]] = slack[conflicting[0]]
+    # each conflicting lever alone first; other levers as alternatives while time is left
+    alone = _alone_slacks(inst, list(lever_rows(inst)), conflicting,
+                          t0 + 0.3 * time_limit_s)
     sugg = tuple(_suggestion(inst, k, slack[k], alone.get(k)) for k in conflicting)
+    sugg = _verified(landscape, scenario, inst, sugg, slack, t0 + time_limit_s)
     alt = tuple(_suggestion(inst, k, v, v) for k, v in alone.items()
                 if k not in conflicting and v > 0)
     zh, en = _messages(ctx, sugg, alt)
     return Explanation(zh, en, sugg, ctx, alternatives=alt)
 
 
-def _alone_slacks(inst: Instance, keys: list[str], budget_s: float,
-                  workers: int) -> dict[str, int]:
-    """Slack of each lever when only it is soft (levers that cannot fix it alone omitted)."""
+def _elastic_slacks(inst: Instance, soft: frozenset[str] | None, budget_s: float
+                    ) -> dict[str, int] | None:
+    """``"key|side"`` → minimum slack with the ``soft`` levers elastic (None = all);
+    ``{}`` when the other levers alone conflict, None when not determined in time.
+    The elastic flow with prices on the side rules; the LP-guided search as a fallback."""
+    from solver.exact import elastic_with_prices  # deferred: flow imports ortools
+
+    keys = None if soft is None else frozenset(k.split("|")[0] for k in soft)
+    status, a = elastic_with_prices(inst, keys, time.monotonic() + 0.5 * budget_s)
+    if status == "infeasible":
+        return {}
+    if a is not None:
+        return _only(_side_slacks(inst, a), soft)
+    return _search_slacks(inst, soft, 0.5 * budget_s)
+
+
+def _only(slack: dict[str, int], soft: frozenset[str] | None) -> dict[str, int]:
+    return slack if soft is None else {k: v for k, v in slack.items() if k in soft}
+
+
+def _search_slacks(inst: Instance, soft: frozenset[str] | None, budget_s: float
+                   ) -> dict[str, int] | None:
+    """Minimum total slack by the LP-guided search (side rules in the elastic model)."""
+    from solver.model import AllocationModel, run_search  # deferred: model imports ortools
+
+    levers = True if soft is None else frozenset(k.split("|")[0] for k in soft)
+    model = AllocationModel(inst, [*constraint_rules(soft=levers), SlackPenalty()],
+                            status_quo_zero=False)
+    config = SolverConfig(time_limit_s=max(budget_s, 1.0), workers=inst.scenario.solver.workers,
+                          target_gap_pct=0.5)
+    search, _ = run_search(model, config, hint=inst.landscape.current)
+    if search.proven_infeasible:
+        return {}
+    if search.assignment is None:
+        return None
+    return _only(_side_slacks(inst, search.assignment), soft)
+
+
+def _alone_slacks(inst: Instance, names: list[str], conflicting: list[str],
+                  deadline: float) -> dict[str, int]:
+    """Slack of each lever side when only it is elastic (levers that cannot fix it omitted)."""
     out: dict[str, int] = {}
-    for key in keys:
-        share = budget_s / len(keys)
-        if share < 0.3:
+    for name in sorted(names, key=lambda k: k not in conflicting):
+        if time.monotonic() > deadline and name not in conflicting:
             break
-        res = _slack_solve(inst, frozenset({key}), share, workers)
-        if res is not None:
-            out[key] = res[key]
+        res = _elastic_slacks(inst, frozenset({name}), max(deadline - time.monotonic(), 0.5))
+        if res and res.get(name, 0) > 0:
+            out[name] = res[name]
     return out
+
+
+def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,
+              sugg: tuple[Suggestion, ...], slack: dict[str, int], deadline: float
+              ) -> tuple[Suggestion, ...]:
+    """Re-solve with the joint suggestion; if parcels' indivisibility leaves it one parcel
+    short, widen each conflicting lever by the largest changeable parcel and check again."""
+    from solver.model import solve_quietly  # deferred: model imports ortools
+
+    step = int(inst.area[inst.mutable].max()) if inst.mutable.any() else 0
+    for extra in (0, step):
+        trial = tuple(_suggestion(inst, s.key, slack[f"{s.key}|{s.side}"] + extra,
+                                  None, s.side) if extra else s for s in sugg)
+        relaxed = scenario
+        for s in trial:
+            relaxed = apply_suggestion(relaxed, s)
+        budget = max(min(deadline - time.monotonic(), 5.0), 1.0)
+        if solve_quietly(landscape, relaxed, budget):
+            return tuple(replace(s, verified=True, alone_value=o.alone_value)
+                         for s, o in zip(trial, sugg, strict=True))
+    return sugg
 
 
 def _undetermined(ctx: dict[str, float]) -> Explanation:

@@ -19,15 +19,14 @@ units per point, grain in kg.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from solver.landscape import ECOLOGICAL_KEYS, Landscape
-from solver.scenario import Scenario, ScenarioError
+from solver.scenario import Scenario
+from solver.targets import AREA_SCALE, AreaTarget, build_targets, floor_units
 
-AREA_SCALE = 10_000  # integer area units per ha (1 unit = 1 m²)
 OBJ_SCALE = 1_000_000  # integer objective units per point
 GRAIN_SCALE = 1_000  # kg per t, for the quality-weighted balance
 TERMS: tuple[str, ...] = ("suitability", "ecology", "food", "carbon", "compactness",
@@ -38,16 +37,9 @@ TERM_UNITS: dict[str, str] = {"suitability": "ha·score", "ecology": "yuan/yr", 
 
 @dataclass(frozen=True)
 class Limits:
-    """Right-hand sides of the rules in integer units (None = rule inactive)."""
+    """Right-hand sides of the side rules in integer units (None = rule inactive); the area
+    targets are in ``Instance.targets``."""
 
-    crop_min: int | None
-    region_crop_min: tuple[tuple[int, int], ...]
-    eco_min: int | None
-    new_built_min: int | None
-    new_built_max: int | None
-    region_new_built_min: tuple[tuple[int, int], ...]
-    region_new_built_max: tuple[tuple[int, int], ...]
-    built_max: int | None
     changed_max: int | None
     balance: bool
 
@@ -72,6 +64,8 @@ class Instance:
         Objective units of the status quo; subtracted so the status quo scores 0.
     refs : dict
         Reference (natural units) of each term; 1 point = 1 % of it.
+    targets : tuple of AreaTarget
+        Every area lever (quotas, ecological floor, growth band, expansion cap, demand rows).
     """
 
     landscape: Landscape
@@ -82,6 +76,7 @@ class Instance:
     edge_reward: np.ndarray
     balance_weight: np.ndarray
     limits: Limits
+    targets: tuple[AreaTarget, ...]
     status_quo_units: int
     refs: dict[str, float]
     obj_scale: int = OBJ_SCALE
@@ -141,23 +136,27 @@ def allowed_mask(land: Landscape, scenario: Scenario) -> np.ndarray:
     return allowed
 
 
+def _classes_named(land: Landscape, name: str) -> list[int]:
+    """A class key, or every class of a role (forbidden pairs may name either)."""
+    return [land.class_keys.index(name)] if name in land.class_keys else land.role_classes(name)
+
+
 def _forbid_pairs(land: Landscape, scenario: Scenario, allowed: np.ndarray) -> None:
     for src, dst in scenario.conversion.forbidden:
-        fi, ti = land.class_index(src), land.class_index(dst)
-        if fi >= 0 and ti >= 0:
-            allowed[land.current == fi, ti] = False
+        for fi in _classes_named(land, src):
+            allowed[np.ix_(land.current == fi, _classes_named(land, dst))] = False
 
 
 def _lock_classes(land: Landscape, scenario: Scenario, allowed: np.ndarray) -> None:
-    built, water = land.class_index("built"), land.class_index("water")
+    built, water = land.role_classes("built"), land.role_classes("water")
     conv = scenario.conversion
-    if built >= 0 and not conv.allow_reclamation:
-        allowed[land.current == built] = False
-    if water >= 0 and conv.water_fixed:
-        allowed[land.current == water] = False
+    if built and not conv.allow_reclamation:
+        allowed[land.in_role(land.current, "built")] = False
+    if water and conv.water_fixed:
+        allowed[land.in_role(land.current, "water")] = False
         allowed[:, water] = False
-    if built >= 0 and scenario.growth.only_inside_boundary:
-        allowed[~land.urban_boundary, built] = False
+    if built and scenario.growth.only_inside_boundary:
+        allowed[np.ix_(~land.urban_boundary.astype(bool), built)] = False
 
 
 def _lock_masks(land: Landscape, scenario: Scenario, allowed: np.ndarray) -> None:
@@ -166,14 +165,15 @@ def _lock_masks(land: Landscape, scenario: Scenario, allowed: np.ndarray) -> Non
     if mode == "locked":
         allowed[red] = False
     elif mode == "ecological_only":
-        non_eco = [c for c, key in enumerate(land.class_keys) if key not in ECOLOGICAL_KEYS]
+        non_eco = [c for c, role in enumerate(land.class_roles) if role not in ECOLOGICAL_KEYS]
         allowed[np.ix_(np.flatnonzero(red), non_eco)] = False
-    crop = land.class_index("cropland")
-    if scenario.farmland.keep_basic_farmland and crop >= 0:
+    crop = land.role_classes("cropland")
+    if scenario.farmland.keep_basic_farmland and crop:
         bf = land.basic_farmland.astype(bool)
-        allowed[bf & (land.current == crop)] = False
-        others = [c for c in range(land.n_classes) if c != crop]
-        allowed[np.ix_(np.flatnonzero(bf & (land.current != crop)), others)] = False
+        is_crop = land.in_role(land.current, "cropland")
+        allowed[bf & is_crop] = False
+        others = [c for c in range(land.n_classes) if c not in crop]
+        allowed[np.ix_(np.flatnonzero(bf & ~is_crop), others)] = False
     allowed[land.no_conversion.astype(bool)] = False
 
 
@@ -182,9 +182,9 @@ def term_matrices(land: Landscape) -> dict[str, np.ndarray]:
     """Natural-unit value of each linear term for parcel i in use c, (n, K) each."""
     a = land.area_ha[:, None]
     food = np.zeros((land.n_parcels, land.n_classes))
-    crop = land.class_index("cropland")
-    if crop >= 0:
-        food[:, crop] = land.area_ha * land.grain_t_per_ha
+    crop = land.role_classes("cropland")
+    if crop:
+        food[:, crop] = (land.area_ha * land.grain_t_per_ha)[:, None]
     changed = np.arange(land.n_classes)[None, :] != land.current[:, None]
     return {
         "suitability": a * land.suitability,
@@ -228,75 +228,12 @@ def _objective_coefficients(land: Landscape, w: dict[str, float],
 
 
 # ----- limits ---------------------------------------------------------------------------
-def _ceil(x: float) -> int:
-    return int(math.ceil(x - 1e-9))
-
-
-def _floor(x: float) -> int:
-    return int(math.floor(x + 1e-9))
-
-
-def _region_index(land: Landscape, key: str, name: str) -> int:
-    if name not in land.region_names:
-        raise ScenarioError(f"'{key}' names region '{name}', which this study area does not "
-                            f"have; known regions: {list(land.region_names)}")
-    return land.region_names.index(name)
-
-
-def _class_area(land: Landscape, area: np.ndarray, keys: set[str],
-                mask: np.ndarray | None = None) -> int:
-    idx = [land.class_index(k) for k in keys if land.class_index(k) >= 0]
-    sel = np.isin(land.current, idx)
-    if mask is not None:
-        sel &= mask
-    return int(area[sel].sum())
-
-
-def _farmland_limits(land: Landscape, s: Scenario, area: np.ndarray) -> dict:
-    f = s.farmland
-    if land.class_index("cropland") < 0:
-        return {"crop_min": None, "region_crop_min": ()}
-    crop0 = _class_area(land, area, {"cropland"})
-    crop_min = _ceil(f.quota_ha * AREA_SCALE) if f.quota_ha is not None else _ceil(
-        f.quota_pct * crop0 / 100.0)
-    regional = []
-    for name, pct in f.region_quota_pct:
-        r = _region_index(land, "farmland.region_quota_pct", name)
-        regional.append((r, _ceil(pct * _class_area(land, area, {"cropland"},
-                                                     land.region == r) / 100.0)))
-    return {"crop_min": crop_min, "region_crop_min": tuple(regional)}
-
-
-def _growth_limits(land: Landscape, s: Scenario, area: np.ndarray) -> dict:
-    g = s.growth
-    built = land.class_index("built")
-
-    def regional(key: str, pairs: tuple, rounder) -> tuple:
-        return tuple((_region_index(land, key, n), rounder(v * AREA_SCALE)) for n, v in pairs)
-
-    return {
-        "new_built_min": _ceil(g.min_new_built_ha * AREA_SCALE) if g.min_new_built_ha else None,
-        "new_built_max": (None if g.max_new_built_ha is None
-                          else _floor(g.max_new_built_ha * AREA_SCALE)),
-        "region_new_built_min": regional("growth.region_min_new_built_ha",
-                                         g.region_min_new_built_ha, _ceil),
-        "region_new_built_max": regional("growth.region_max_new_built_ha",
-                                         g.region_max_new_built_ha, _floor),
-        "built_max": (None if built < 0
-                      else _floor(g.expansion_cap * _class_area(land, area, {"built"}))),
-    }
-
-
 def build_limits(land: Landscape, s: Scenario, area: np.ndarray) -> Limits:
-    """Integer right-hand sides of every rule for this landscape and scenario."""
-    pct = s.ecology.min_ecological_pct
-    eco0 = _class_area(land, area, set(ECOLOGICAL_KEYS))
+    """Integer right-hand sides of the side rules (conversion budget, 占补平衡)."""
     return Limits(
-        **_farmland_limits(land, s, area), **_growth_limits(land, s, area),
-        eco_min=_ceil(pct * eco0 / 100.0) if pct > 0 else None,
-        changed_max=_floor(s.conversion.max_changed_pct / 100.0 * int(area.sum())),
-        balance=s.farmland.balance and land.class_index("cropland") >= 0
-        and land.class_index("built") >= 0,
+        changed_max=floor_units(s.conversion.max_changed_pct / 100.0 * int(area.sum())),
+        balance=s.farmland.balance and bool(land.role_classes("cropland"))
+        and bool(land.role_classes("built")),
     )
 
 
@@ -306,7 +243,7 @@ def build_instance(landscape: Landscape, scenario: Scenario) -> Instance:
     Raises
     ------
     ScenarioError
-        When the scenario names a region the landscape does not have.
+        When the scenario names a region or a demand class the landscape does not have.
     ValueError
         When the landscape's arrays do not fit together.
     """
@@ -315,11 +252,14 @@ def build_instance(landscape: Landscape, scenario: Scenario) -> Instance:
     refs = term_references(landscape)
     weights = {t: getattr(scenario.weights, t) for t in TERMS}
     coef, edge_reward = _objective_coefficients(landscape, weights, refs)
+    allowed = allowed_mask(landscape, scenario)
     inst = Instance(
-        landscape=landscape, scenario=scenario, allowed=allowed_mask(landscape, scenario),
+        landscape=landscape, scenario=scenario, allowed=allowed,
         area=area, coef=coef, edge_reward=edge_reward,
         balance_weight=_balance_weight(landscape, scenario, area),
-        limits=build_limits(landscape, scenario, area), status_quo_units=0, refs=refs)
+        limits=build_limits(landscape, scenario, area),
+        targets=build_targets(landscape, scenario, area, allowed.sum(axis=1) > 1),
+        status_quo_units=0, refs=refs)
     return _replace(inst, status_quo_units=inst.units_of(landscape.current))
 
 

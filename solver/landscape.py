@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Role keys the rules understand. A store's class table maps its codes onto these keys.
-CLASS_KEYS: tuple[str, ...] = ("cropland", "forest", "grassland", "water", "built", "unused")
+#: Roles the rules understand. A store's class table gives each of its classes (any key, any
+#: number of classes) one of these roles; several classes may share a role (e.g. deciduous and
+#: evergreen forest, or rice and coconut both cropland-like).
+ROLES: tuple[str, ...] = ("cropland", "forest", "grassland", "water", "built", "unused")
+CLASS_KEYS = ROLES  # the six CAS classes use their role as key
 ECOLOGICAL_KEYS: frozenset[str] = frozenset({"forest", "grassland", "water"})
 
 
@@ -29,7 +32,12 @@ class Landscape:
     region_names : tuple of str
         Display name of each region (Chinese), length R.
     class_keys : tuple of str
-        The land-use classes of the store as role keys (subset of :data:`CLASS_KEYS`), length K.
+        The store's own class keys (unique), length K.
+    class_roles : tuple of str, optional
+        The role (one of :data:`ROLES`) of each class, length K; defaults to the keys (the
+        six CAS classes are their own roles).
+    class_names_zh, class_names_en : tuple of str, optional
+        Display names of the classes (demand tables may name classes by them).
     class_codes : tuple of int
         Store code of each class, length K (to write results back).
     current : (n,) int32
@@ -76,6 +84,13 @@ class Landscape:
     carbon_t_per_ha: np.ndarray
     grain_t_per_ha: np.ndarray
     region_population: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    class_roles: tuple[str, ...] | None = None
+    class_names_zh: tuple[str, ...] = ()
+    class_names_en: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.class_roles is None:
+            object.__setattr__(self, "class_roles", tuple(self.class_keys))
 
     @property
     def n_parcels(self) -> int:
@@ -90,8 +105,33 @@ class Landscape:
         return len(self.region_names)
 
     def class_index(self, key: str) -> int:
-        """Index of a role key (e.g. ``"cropland"``) in ``class_keys``; -1 if the store lacks it."""
-        return self.class_keys.index(key) if key in self.class_keys else -1
+        """Index of class ``key``; else of the only class with that role; -1 otherwise."""
+        if key in self.class_keys:
+            return self.class_keys.index(key)
+        with_role = self.role_classes(key)
+        return with_role[0] if len(with_role) == 1 else -1
+
+    def role_classes(self, *roles: str) -> list[int]:
+        """Indices of the classes whose role is one of ``roles``."""
+        return [c for c, role in enumerate(self.class_roles) if role in roles]
+
+    def in_role(self, uses: np.ndarray, *roles: str) -> np.ndarray:
+        """Boolean mask: ``uses`` (class indices) has one of ``roles``."""
+        return np.isin(uses, self.role_classes(*roles))
+
+    def class_lookup(self, name: str) -> int:
+        """Index of a class given by key, code (as text), Chinese or English name, or a role
+        that only one class has; -1 if unknown."""
+        text = str(name).strip()
+        if text in self.class_keys:
+            return self.class_keys.index(text)
+        codes = [str(c) for c in self.class_codes]
+        if text in codes:
+            return codes.index(text)
+        for column in (self.class_names_zh, self.class_names_en):
+            if text in column:
+                return column.index(text)
+        return self.class_index(text)
 
     def area_by_class(self, assignment: np.ndarray) -> np.ndarray:
         """Hectares of each class under an assignment (class index per parcel)."""
@@ -111,5 +151,8 @@ class Landscape:
             actual = getattr(self, name).shape
             if actual != shape:
                 raise ValueError(f"Landscape.{name} has shape {actual}, expected {shape}")
+        if len(self.class_roles) != k or set(self.class_roles) - set(ROLES):
+            raise ValueError(f"Landscape.class_roles {self.class_roles} must give each of the "
+                             f"{k} classes one role of {ROLES}")
         if self.edges.ndim != 2 or (self.edges.size and self.edges.shape[1] != 2):
             raise ValueError(f"Landscape.edges must be (m, 2), got {self.edges.shape}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +30,7 @@ from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 
 from solver.config import ProgressEvent, SolverConfig
+from solver.exact import exact_phase
 from solver.instance import OBJ_SCALE, Instance, build_instance
 from solver.landscape import Landscape
 from solver.result import AllocationResult, Status, area_tables
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[ProgressEvent], None]
 LP_INTEGRAL_TOL = 1e-6
-OPTIMAL_GAP = 1e-6  # a gap within the LP's own tolerance counts as proven optimal
+OPTIMAL_GAP = 1e-5  # proven within 0.001 % (the bound carries the flow's cost rounding) counts as optimal
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -290,6 +291,7 @@ class _Search:
     objective_units: int | None = None
     lp_bound: float | None = None
     cp_bound: float | None = None
+    flow_bound: float | None = None
     first_s: float | None = None
     proven_infeasible: bool = False
     model_invalid: bool = False
@@ -298,7 +300,7 @@ class _Search:
         return self.limit - (time.monotonic() - self.t0)
 
     def bound_units(self) -> float | None:
-        known = [b for b in (self.lp_bound, self.cp_bound) if b is not None]
+        known = [b for b in (self.lp_bound, self.cp_bound, self.flow_bound) if b is not None]
         return min(known) if known else None
 
     def gap(self, scale: int) -> float | None:
@@ -322,10 +324,16 @@ class _Search:
 
 def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | None = None,
                on_progress: ProgressFn | None = None) -> tuple[_Search, list[str]]:
-    """LP bound → restricted CP-SAT → full CP-SAT, stopping at the target gap."""
+    """Exact flow core → LP bound → restricted CP-SAT → full CP-SAT, stopping at the target
+    gap (the flow core only for the allocation objective, not for slack models)."""
     search = _Search(time.monotonic(), config.time_limit_s)
     phases: list[str] = []
     target = config.target_gap_pct / 100.0
+    if model.rules is None:
+        _exact_phase(model, config, search, phases, on_progress)
+        gap = search.gap(model.instance.obj_scale)
+        if search.proven_infeasible or (gap is not None and gap <= target):
+            return search, phases
     rounded = _lp_phase(model, config, search, phases, on_progress)
     if search.proven_infeasible:
         return search, phases
@@ -346,6 +354,31 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
         search.offer(out, full=True)
         phases.append("cpsat")
     return search, phases
+
+
+def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
+                 phases: list[str], on_progress: ProgressFn | None) -> None:
+    """Flow, prices and CP-SAT residual (``solver.exact``); seeds the search."""
+    compact = bool((model.instance.edge_reward > 0).any())
+    share = 0.3 if compact else 0.8
+    out = exact_phase(model.instance, config, search.t0 + share * config.time_limit_s,
+                      search.t0, compact)
+    phases.append("flow:infeasible" if out.infeasible else
+                  f"flow:{out.flow_solves}x,residual:{out.residual_parcels}")
+    if out.infeasible:
+        search.proven_infeasible = True
+        return
+    if out.assignment is not None:
+        search.assignment, search.objective_units = out.assignment, out.objective_units
+        search.first_s = out.first_s
+    search.flow_bound = out.bound_units
+    if on_progress is not None and out.objective_units is not None:
+        scale = model.instance.obj_scale
+        bound = search.bound_units()
+        on_progress(ProgressEvent("flow", time.monotonic() - search.t0,
+                                  out.objective_units / scale,
+                                  None if bound is None else bound / scale,
+                                  search.gap(scale), search.limit))
 
 
 def _relaxed_lp_rounding(model: AllocationModel, search: _Search, phases: list[str],
@@ -457,6 +490,16 @@ def solve(landscape: Landscape, scenario: Scenario,
         on_progress(ProgressEvent("done", result.wall_time_s, result.objective,
                                   result.best_bound, result.gap, scenario.solver.time_limit_s))
     return result
+
+
+def solve_quietly(landscape: Landscape, scenario: Scenario, time_limit_s: float) -> bool:
+    """Whether ``scenario`` has an allocation (found within ``time_limit_s``); no explanation."""
+    config = replace(scenario.solver, time_limit_s=max(time_limit_s, 1.0))
+    # feasibility does not depend on the objective: leave compactness out (exact core only)
+    quiet = replace(scenario, solver=config, weights=replace(scenario.weights, compactness=0.0))
+    model = AllocationModel(build_instance(landscape, quiet))
+    search, _ = run_search(model, config)
+    return search.assignment is not None and not search.proven_infeasible
 
 
 def build_result(model: AllocationModel, search: _Search, status: Status, phases: list[str],

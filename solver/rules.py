@@ -22,7 +22,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from solver.instance import Instance
-from solver.landscape import ECOLOGICAL_KEYS
 
 INF = float("inf")
 
@@ -180,14 +179,14 @@ class Rule:
     def _at_least(self, b: LinearBuilder, expr: Expr, lb: int, key: str) -> None:
         if self._soft(key):  # expr + s ≥ lb
             s = int(b.add_vars(1, ub=max(lb - expr.const, 0) + 1)[0])
-            b.slacks[key] = s
+            b.slacks[f"{key}|lo"] = s
             expr = Expr(np.append(expr.cols, s), np.append(expr.vals, 1), expr.const)
         b.add_row(expr, lb, INF, key)
 
     def _at_most(self, b: LinearBuilder, expr: Expr, ub: int, key: str) -> None:
         if self._soft(key):  # expr − s ≤ ub
             s = int(b.add_vars(1, ub=int(np.abs(expr.vals).sum()) + abs(expr.const) + 1)[0])
-            b.slacks[key] = s
+            b.slacks[f"{key}|hi"] = s
             expr = Expr(np.append(expr.cols, s), np.append(expr.vals, -1), expr.const)
         b.add_row(expr, -INF, ub, key)
 
@@ -204,83 +203,34 @@ class OneUsePerParcel(Rule):
         b.exactly_one.append(ids)
 
 
-class FarmlandQuota(Rule):
-    """耕地保有量: cropland area ≥ quota, in total and per region."""
+class AreaTargets(Rule):
+    """Every area lever (``solver.targets``): lo ≤ counted area ≤ hi, one row per side."""
 
     def apply(self, inst: Instance, v: AllocationVars, b: LinearBuilder) -> None:
-        lim, crop = inst.limits, inst.landscape.class_index("cropland")
-        if lim.crop_min is None:
-            return
-        w = _class_weight(inst, inst.area, [crop])
-        key = ("farmland.quota_ha" if inst.scenario.farmland.quota_ha is not None
-               else "farmland.quota_pct")
-        self._at_least(b, v.expr(w), lim.crop_min, key)
-        names = inst.landscape.region_names
-        for r, rmin in lim.region_crop_min:
-            self._at_least(b, v.expr(w, inst.landscape.region == r), rmin,
-                           f"farmland.region_quota_pct.{names[r]}")
+        land = inst.landscape
+        for t in inst.targets:
+            w = _class_weight(inst, inst.area, list(t.classes))
+            expr = v.expr(w, t.scope(land))
+            if t.lo is not None:
+                self._at_least(b, expr, t.lo, t.key)
+            if t.hi is not None:
+                self._at_most(b, expr, t.hi, t.key)
 
 
 class FarmlandBalance(Rule):
-    """耕地占补平衡: Σ w (cropland → built) ≤ Σ w (other → cropland)."""
+    """耕地占补平衡: Σ w (cropland → built) ≤ Σ w (other → cropland), by role."""
 
     def apply(self, inst: Instance, v: AllocationVars, b: LinearBuilder) -> None:
         if not inst.limits.balance:
             return
         land = inst.landscape
-        crop, built = land.class_index("cropland"), land.class_index("built")
-        is_crop = land.current == crop
-        lost = v.expr(_class_weight(inst, inst.balance_weight, [built]), is_crop)
-        gained = v.expr(_class_weight(inst, inst.balance_weight, [crop]), ~is_crop)
+        crop, built = land.role_classes("cropland"), land.role_classes("built")
+        is_crop = land.in_role(land.current, "cropland")
+        lost = v.expr(_class_weight(inst, inst.balance_weight, built), is_crop)
+        gained = v.expr(_class_weight(inst, inst.balance_weight, crop), ~is_crop)
         diff = Expr(np.concatenate([lost.cols, gained.cols]),
                     np.concatenate([lost.vals, -gained.vals]), lost.const - gained.const)
         self._at_most(b, diff, 0, "farmland.balance")
-
-
-class EcologicalMinimum(Rule):
-    """Forest + grassland + water area ≥ min_ecological_pct × current."""
-
-    def apply(self, inst: Instance, v: AllocationVars, b: LinearBuilder) -> None:
-        if inst.limits.eco_min is None:
-            return
-        land = inst.landscape
-        eco = [c for c, k in enumerate(land.class_keys) if k in ECOLOGICAL_KEYS]
-        self._at_least(b, v.expr(_class_weight(inst, inst.area, eco)), inst.limits.eco_min,
-                       "ecology.min_ecological_pct")
-
-
-class GrowthTarget(Rule):
-    """New construction land (parcels becoming built) within [min, max], total and per region."""
-
-    def apply(self, inst: Instance, v: AllocationVars, b: LinearBuilder) -> None:
-        land, lim = inst.landscape, inst.limits
-        built = land.class_index("built")
-        if built < 0:
-            return
-        w = _class_weight(inst, inst.area, [built])
-        new = land.current != built
-        if lim.new_built_min is not None:
-            self._at_least(b, v.expr(w, new), lim.new_built_min, "growth.min_new_built_ha")
-        if lim.new_built_max is not None:
-            self._at_most(b, v.expr(w, new), lim.new_built_max, "growth.max_new_built_ha")
-        names = land.region_names
-        for r, lo in lim.region_new_built_min:
-            self._at_least(b, v.expr(w, new & (land.region == r)), lo,
-                           f"growth.region_min_new_built_ha.{names[r]}")
-        for r, hi in lim.region_new_built_max:
-            self._at_most(b, v.expr(w, new & (land.region == r)), hi,
-                          f"growth.region_max_new_built_ha.{names[r]}")
-
-
-class ExpansionCap(Rule):
-    """Total built area ≤ expansion_cap × current built area."""
-
-    def apply(self, inst: Instance, v: AllocationVars, b: LinearBuilder) -> None:
-        built = inst.landscape.class_index("built")
-        if inst.limits.built_max is None:
-            return
-        w = _class_weight(inst, inst.area, [built])
-        self._at_most(b, v.expr(w), inst.limits.built_max, "growth.expansion_cap")
 
 
 class ConversionBudget(Rule):
@@ -349,8 +299,7 @@ class SlackPenalty(Rule):
 
 def constraint_rules(soft: bool | frozenset[str] = False) -> list[Rule]:
     """The constraint rules; ``soft`` turns targets into slack goals (all, or these keys)."""
-    return [OneUsePerParcel(), FarmlandQuota(soft=soft), FarmlandBalance(soft=soft),
-            EcologicalMinimum(soft=soft), GrowthTarget(soft=soft), ExpansionCap(soft=soft),
+    return [OneUsePerParcel(), AreaTargets(soft=soft), FarmlandBalance(soft=soft),
             ConversionBudget(soft=soft)]
 
 

@@ -1,0 +1,304 @@
+"""Exact phase of the search: min-cost flow, Lagrangian prices for side rows, CP-SAT residual.
+
+1. Solve the nested model as a flow (:func:`solver.flow.solve_flow`). Infeasible there means
+   the scenario is infeasible (the flow is a relaxation), proven without any time-out.
+2. Side rows the flow solution breaks (占补平衡, conversion budget, crossing targets) get a
+   multiplier λ ≥ 0 each; every flow solve with prices gives a valid upper bound
+   L(λ) = max_flow [obj − λ·(row − rhs)], and bisection on λ finds the price at which each
+   row just holds.
+3. The few parcels the flow split (and those whose use flips between the last violating and
+   the first satisfying price) are closed by CP-SAT with everything else fixed; the result
+   satisfies every rule of the identical model.
+
+Without compactness the bound is the LP bound of the identical model when no side row binds
+and the Lagrangian (= LP) bound otherwise; with compactness the flow supplies the first
+allocation and a weak bound (every free edge counted as same-use), the LP phase the real one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from solver.config import SolverConfig
+from solver.flow import FlowOutcome, SideRow, solve_flow, split_targets
+from solver.instance import Instance
+from solver.targets import AreaTarget
+
+MAX_PRICE_ROUNDS = 24
+RESIDUAL_START = 400  # parcels freed around the split / flipping ones for the CP-SAT repair
+RESIDUAL_MAX = 20_000
+
+
+@dataclass
+class ExactOutcome:
+    """What the exact phase found (objective units, status quo subtracted)."""
+
+    infeasible: bool = False
+    assignment: np.ndarray | None = None
+    objective_units: int | None = None
+    bound_units: float | None = None
+    first_s: float | None = None
+    flow_solves: int = 0
+    residual_parcels: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# ----- side rows --------------------------------------------------------------------------
+def side_rows(inst: Instance, crossing: list[AreaTarget]) -> list[SideRow]:
+    """Rows the flow does not carry: 占补平衡, conversion budget, crossing targets."""
+    land, rows = inst.landscape, []
+    n, k = inst.allowed.shape
+    if inst.limits.balance:
+        w = np.zeros((n, k), np.int64)
+        is_crop = land.in_role(land.current, "cropland")
+        w[np.ix_(is_crop, land.role_classes("built"))] = inst.balance_weight[is_crop, None]
+        w[np.ix_(~is_crop, land.role_classes("cropland"))] = -inst.balance_weight[~is_crop, None]
+        rows.append(SideRow("farmland.balance", w, None, 0))
+    if inst.limits.changed_max is not None:
+        changed = np.arange(k)[None, :] != land.current[:, None]
+        rows.append(SideRow("conversion.max_changed_pct", changed * inst.area[:, None], None,
+                            inst.limits.changed_max))
+    for t in crossing:
+        w = np.zeros((n, k), np.int64)
+        scope = t.scope(land)
+        w[np.ix_(scope, list(t.classes))] = inst.area[scope, None]
+        rows.append(SideRow(t.key, w, t.lo, t.hi))
+    return rows
+
+
+def _is_feasible(inst: Instance, a: np.ndarray, rows: list[SideRow]) -> bool:
+    land = inst.landscape
+    ok_use = inst.allowed[np.arange(a.shape[0]), a].all()
+    ok_targets = all(t.slack(t.measure(land, inst.area, a)) == 0 for t in inst.targets)
+    return bool(ok_use and ok_targets and all(r.violation(a) == 0 for r in rows))
+
+
+# ----- Lagrangian prices --------------------------------------------------------------------
+@dataclass
+class _Price:
+    """Multiplier of one side of one row with its bisection bracket."""
+
+    row: SideRow
+    side: str  # "hi": row ≤ hi, "lo": row ≥ lo
+    value: float = 0.0
+    low: float = 0.0
+    high: float | None = None
+
+    def extra(self) -> np.ndarray:
+        sign = -1.0 if self.side == "hi" else 1.0
+        return sign * self.value * self.row.weight
+
+    def const(self) -> float:
+        return self.value * (self.row.hi if self.side == "hi" else -self.row.lo)
+
+    def violated(self, a: np.ndarray) -> bool:
+        v = self.row.value(a)
+        return v > self.row.hi if self.side == "hi" else v < self.row.lo
+
+    def update(self, violated: bool, start: float) -> None:
+        if violated:
+            self.low = self.value
+            self.value = self.value * 4 if self.high is None and self.value > 0 else (
+                start if self.high is None else 0.5 * (self.low + self.high))
+        elif self.value > 0:
+            self.high = self.value
+            self.value = 0.5 * (self.low + self.high)
+
+
+def _prices(rows: list[SideRow]) -> list[_Price]:
+    out = []
+    for r in rows:
+        if r.hi is not None:
+            out.append(_Price(r, "hi"))
+        if r.lo is not None:
+            out.append(_Price(r, "lo"))
+    return out
+
+
+def _start_price(inst: Instance, row: SideRow) -> float:
+    """A first multiplier of the right magnitude: objective units per unit of the row."""
+    w = np.abs(row.weight[inst.mutable]).astype(float)
+    c = np.abs(inst.coef[inst.mutable]).astype(float)
+    on = w > 0
+    return float(np.median(c[on] / w[on])) if on.any() else 1.0
+
+
+# ----- the phase ----------------------------------------------------------------------------
+def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float,
+                with_compactness: bool) -> ExactOutcome:
+    """Run the flow / price / residual search until the target gap or ``deadline``."""
+    out = ExactOutcome()
+    nested, crossing = split_targets(inst)
+    rows = side_rows(inst, crossing)
+    prices = _prices(rows)
+    flow = solve_flow(inst, nested=nested)
+    out.flow_solves = 1
+    if flow.status == "infeasible":
+        out.infeasible = True
+        return out
+    if flow.status != "optimal":
+        out.notes.append(f"flow:{flow.status}")
+        return out
+    edge_room = _edge_room(inst) if with_compactness else 0
+    best_bound = flow.bound_units + edge_room
+    candidates: list[FlowOutcome] = [flow]
+    last_violating: FlowOutcome | None = None
+    target = config.target_gap_pct / 100.0
+    for _ in range(MAX_PRICE_ROUNDS):
+        a = candidates[-1].assignment
+        bad = [p for p in prices if p.violated(a)]
+        _offer(inst, out, candidates[-1], rows, t0)
+        if not bad and not candidates[-1].split.size:
+            break
+        if not prices or time.monotonic() > deadline:
+            break
+        if bad:
+            last_violating = candidates[-1]
+        for p in prices:
+            p.update(p.violated(a), _start_price(inst, p.row))
+        extra = sum((p.extra() for p in prices), np.zeros(inst.coef.shape))
+        flow = solve_flow(inst, extra=extra, nested=nested)
+        out.flow_solves += 1
+        if flow.status != "optimal":
+            break
+        bound = flow.bound_units + sum(p.const() for p in prices) + edge_room
+        best_bound = min(best_bound, bound)
+        candidates.append(flow)
+        if _gap(out, best_bound - inst.status_quo_units) <= target and not bad:
+            break
+    out.bound_units = best_bound - inst.status_quo_units
+    _repair(inst, config, out, candidates, last_violating, rows, deadline, t0)
+    return out
+
+
+def _edge_room(inst: Instance) -> int:
+    """Most compactness reward any assignment can add on top of the linear terms."""
+    return int(inst.edge_reward.sum())
+
+
+def _gap(out: ExactOutcome, bound: float) -> float:
+    if out.objective_units is None:
+        return float("inf")
+    scale = 1_000_000
+    return max(bound - out.objective_units, 0.0) / scale / max(abs(out.objective_units) / scale,
+                                                                1.0)
+
+
+def _offer(inst: Instance, out: ExactOutcome, flow: FlowOutcome, rows: list[SideRow],
+           t0: float) -> None:
+    """Keep the flow's assignment if it satisfies every rule and beats the incumbent."""
+    a = flow.assignment
+    if a is None or not _is_feasible(inst, a, rows):
+        return
+    units = inst.units_of(a)
+    if out.objective_units is None or units > out.objective_units:
+        out.assignment, out.objective_units = a.copy(), units
+        if out.first_s is None:
+            out.first_s = time.monotonic() - t0
+
+
+def _repair(inst: Instance, config: SolverConfig, out: ExactOutcome,
+            candidates: list[FlowOutcome], last_violating: FlowOutcome | None,
+            rows: list[SideRow], deadline: float, t0: float) -> None:
+    """CP-SAT on the split / flipping parcels (and more by regret), the rest fixed."""
+    base = candidates[-1]
+    if base.assignment is None:
+        return
+    if out.assignment is not None and not base.split.size and last_violating is None:
+        return
+    seed = set(base.split.tolist())
+    if last_violating is not None and last_violating.assignment is not None:
+        seed |= set(np.flatnonzero(last_violating.assignment != base.assignment).tolist())
+    size = max(RESIDUAL_START, 2 * len(seed))
+    while size <= RESIDUAL_MAX and time.monotonic() < deadline - 0.05:
+        free = _free_parcels(inst, base.assignment, seed, size)
+        found = _solve_residual(inst, config, base.assignment, free, out, deadline, t0)
+        out.residual_parcels = int(free.size)
+        if found or free.size >= int(inst.mutable.sum()):
+            return
+        size *= 4
+
+
+def _free_parcels(inst: Instance, a: np.ndarray, seed: set[int], size: int) -> np.ndarray:
+    """The seed parcels plus the mutable parcels that lose least by changing use."""
+    mutable = np.flatnonzero(inst.mutable)
+    coef = inst.coef[mutable].astype(float)
+    mine = coef[np.arange(mutable.size), a[mutable]]
+    others = np.where(inst.allowed[mutable], coef, -np.inf)
+    others[np.arange(mutable.size), a[mutable]] = -np.inf
+    regret = (mine - others.max(axis=1)) / np.maximum(inst.area[mutable], 1)
+    order = mutable[np.argsort(regret, kind="stable")]
+    chosen = list(seed)
+    chosen_set = set(chosen)
+    for i in order.tolist():
+        if len(chosen) >= size:
+            break
+        if i not in chosen_set:
+            chosen.append(i)
+            chosen_set.add(i)
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def _solve_residual(inst: Instance, config: SolverConfig, start: np.ndarray, free: np.ndarray,
+                    out: ExactOutcome, deadline: float, t0: float) -> bool:
+    from solver.model import AllocationModel  # deferred: model imports this module
+
+    fixed = start.astype(np.int64).copy()
+    fixed[free] = -1
+    sub = AllocationModel(inst.restrict(fixed), None)
+    budget = deadline - time.monotonic()
+    if budget <= 0.05:
+        return False
+    # one worker: the repair is small, and one worker makes it deterministic
+    res = sub.solve_cpsat(replace(config, workers=1), budget, hint=start, phase="restricted",
+                          clock=(t0, config.time_limit_s))
+    if res.assignment is None:
+        return False
+    if out.objective_units is None or res.objective_units > out.objective_units:
+        out.assignment, out.objective_units = res.assignment, res.objective_units
+        if out.first_s is None:
+            out.first_s = time.monotonic() - t0
+    return True
+
+
+def elastic_with_prices(inst: Instance, soft_keys: frozenset[str] | None, deadline: float
+                        ) -> tuple[str, np.ndarray | None]:
+    """Least total violation of the (soft) area targets that also keeps every side rule
+    (占补平衡, conversion budget, crossing targets): the elastic flow with Lagrangian prices on
+    the side rows, bisected towards the lowest prices at which they hold. Returns the best
+    assignment found: ``("found", a)``, ``("infeasible", None)`` when the hard targets alone
+    conflict (proven by the flow), ``("unknown", None)`` when no price made the side rows
+    hold in time.
+    """
+    nested, crossing = split_targets(inst)
+    prices = _prices(side_rows(inst, crossing))
+    extra, best, best_slack, after_feasible = None, None, None, 0
+    for _ in range(MAX_PRICE_ROUNDS):
+        flow = solve_flow(inst, extra=extra, elastic=True, nested=nested, soft_keys=soft_keys)
+        if flow.status != "optimal":
+            return ("infeasible", None) if flow.status == "infeasible" else _found(best)
+        a = flow.assignment
+        if not any(p.violated(a) for p in prices):
+            slack = _target_slack(inst, a)
+            if best_slack is None or slack < best_slack:
+                best, best_slack = a, slack
+        if best is not None:
+            after_feasible += 1
+        if not prices or after_feasible > 8 or time.monotonic() > deadline:
+            return _found(best)
+        for p in prices:
+            p.update(p.violated(a), 1.0)  # start: one m² of slack per unit of the side row
+        extra = sum((p.extra() for p in prices), np.zeros(inst.coef.shape))
+    return _found(best)
+
+
+def _found(best: np.ndarray | None) -> tuple[str, np.ndarray | None]:
+    return ("found", best) if best is not None else ("unknown", None)
+
+
+def _target_slack(inst: Instance, a: np.ndarray) -> int:
+    land = inst.landscape
+    return sum(t.slack(t.measure(land, inst.area, a)) for t in inst.targets)
