@@ -120,6 +120,59 @@ TEXT: dict[str, tuple[str, str]] = {
     "period_map": ("显示规划期", "Period on the map"),
     "period_of_change": ("地块转换时序（首次改变用途的规划期）", "When each parcel changes (first period of change)"),
     "period_export": ("下载分期配置 CSV", "Download the phased allocation (CSV)"),
+    # demand table (规划指标表)
+    "grp_demand": ("规划指标表", "Demand table (area targets)"),
+    "demand_help": ("每行一项面积指标：某地类在全域或某乡镇的目标、下限、上限或区间，单位为公顷或占现状面积的 %。"
+                    "目标值按地块整体配置，实现到半个地块面积以内（可在“容差”中另设）。",
+                    "One area target a row: a class in the whole area or one township, as an exact "
+                    "target, a minimum, a maximum or a range, in hectares or % of its current area. "
+                    "Parcels are allocated whole, so an exact target is met to within half a "
+                    "parcel (or the tolerance you give)."),
+    "demand_class": ("地类", "Class"),
+    "demand_region": ("区域", "Area"),
+    "demand_whole": ("全域", "Whole area"),
+    "demand_mode": ("方式", "Kind"),
+    "demand_mode_exact": ("目标", "Exact target"),
+    "demand_mode_min": ("下限", "Minimum"),
+    "demand_mode_max": ("上限", "Maximum"),
+    "demand_mode_band": ("区间", "Range"),
+    "demand_unit": ("单位", "Unit"),
+    "demand_unit_ha": ("公顷", "ha"),
+    "demand_unit_pct": ("% 现状", "% of current"),
+    "demand_value": ("数值（区间填下限）", "Value (range: lower end)"),
+    "demand_upper": ("区间上限", "Range: upper end"),
+    "demand_tolerance": ("目标容差（公顷，可空）", "Target tolerance (ha, optional)"),
+    "demand_no_class": ("规划指标表第 {row} 行未采用：请选择地类。",
+                        "Demand table row {row} is not applied: choose a class."),
+    "demand_unknown_class": ("规划指标表第 {row} 行未采用：地类“{cls}”不在本数据库中。现有地类：{known}",
+                             "Demand table row {row} is not applied: class “{cls}” is not in this "
+                             "store. Classes: {known}"),
+    "demand_unknown_region": ("规划指标表第 {row} 行（{cls}）未采用：区域“{region}”不在本数据库中。现有乡镇：{known}",
+                              "Demand table row {row} ({cls}) is not applied: region “{region}” is "
+                              "not in this store. Regions: {known}"),
+    "demand_no_mode": ("规划指标表第 {row} 行（{cls}）未采用：请选择方式和单位。",
+                       "Demand table row {row} ({cls}) is not applied: choose a kind and a unit."),
+    "demand_no_value": ("规划指标表第 {row} 行（{cls}）未采用：请填写数值。",
+                        "Demand table row {row} ({cls}) is not applied: enter a value."),
+    "demand_no_upper": ("规划指标表第 {row} 行（{cls}）未采用：区间还需填写上限。",
+                        "Demand table row {row} ({cls}) is not applied: a range also needs its "
+                        "upper end."),
+    "demand_negative": ("规划指标表第 {row} 行（{cls}）未采用：数值不能为负。",
+                        "Demand table row {row} ({cls}) is not applied: values cannot be negative."),
+    "demand_pct_range": ("规划指标表第 {row} 行（{cls}）未采用：百分比应在 0–{max} % 之间。",
+                         "Demand table row {row} ({cls}) is not applied: a percentage must be "
+                         "0–{max} %."),
+    "demand_upper_below": ("规划指标表第 {row} 行（{cls}）未采用：上限 {hi} 低于下限 {lo}，请调高上限或调低下限。",
+                           "Demand table row {row} ({cls}) is not applied: the upper end {hi} is "
+                           "below the lower end {lo}; raise the upper end or lower the lower end."),
+    "demand_duplicate": ("规划指标表第 {row} 行（{cls} {region}）未采用：同一地类和区域已有一行；请合并为一行（区间可同时给出上下限）。",
+                         "Demand table row {row} ({cls} {region}) is not applied: the same class "
+                         "and area already has a row; merge them (a range takes both ends)."),
+    "demand_invalid": ("规划指标表第 {row} 行（{cls}）未采用：{reason}",
+                       "Demand table row {row} ({cls}) is not applied: {reason}"),
+    "link_too_long": ("分享链接无法完整携带以下参数（过长）：{keys}；请保存情景后分享情景库中的链接。",
+                      "These parameters are too long for a share link: {keys}; save the scenario "
+                      "and share its library link instead."),
     "unknown_param": ("忽略未知的链接参数：{keys}", "Ignored unknown URL parameters: {keys}"),
     # data page
     "data_title": ("数据库概况", "Parcel store"),

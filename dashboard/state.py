@@ -1,7 +1,8 @@
 """Session-state keys and the Scenario ⇄ URL query-parameter codec.
 
 A share link holds the whole scenario: ``?store=demo&preset=balanced&farmland.quota_pct=95``.
-Only values that differ from the preset travel in the URL, so links stay short. Anything
+Only values that differ from the preset travel in the URL, so links stay short; tables (per-region
+levers, the demand table ``demand.rows``) travel as compact JSON. Anything
 malformed falls back to the default with a warning; nothing from the URL reaches SQL or the
 file system unchecked (the store name is matched against the list of stores).
 """
@@ -27,6 +28,9 @@ EDIT_KEY = "key"           # editing key of a shared server (never written back 
 DEFAULT_PRESET = "balanced"
 MODES = ("", "readonly", "present")
 MAX_VALUE_LENGTH = 200
+#: Keys whose values may be longer: the demand table travels as compact JSON (≈ 50 characters
+#: a row, so 4,000 hold some 70 rows, e.g. six classes in each of a dozen townships).
+LONG_VALUE_LENGTHS: dict[str, int] = {"demand.rows": 4000}
 RESERVED = (LANG_KEY, MODE_KEY, STORE_KEY, PRESET_KEY, SAVED_KEY, EDIT_KEY)
 
 
@@ -58,10 +62,21 @@ def encode_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def max_length(key: str) -> int:
+    """Longest URL value accepted for a scenario key (a hostile link cannot send megabytes)."""
+    return LONG_VALUE_LENGTHS.get(key, MAX_VALUE_LENGTH)
+
+
+def too_long(params: Mapping[str, str]) -> list[str]:
+    """Keys of ``params`` whose values a link could not carry back (over :func:`max_length`)."""
+    return [k for k, v in params.items() if k not in RESERVED and len(v) > max_length(k)]
+
+
 def decode_value(text: str, spec: Mapping[str, Any]) -> Any:
     """URL text → a value of the lever's type; ``ValueError`` naming what was expected."""
-    if len(text) > MAX_VALUE_LENGTH:
-        raise ValueError(f"longer than {MAX_VALUE_LENGTH} characters")
+    limit = max_length(str(spec.get("key", "")))
+    if len(text) > limit:
+        raise ValueError(f"longer than {limit} characters")
     if spec.get("unit") == "bool":
         if text.lower() in ("1", "true", "yes", "on"):
             return True
@@ -72,11 +87,18 @@ def decode_value(text: str, spec: Mapping[str, Any]) -> Any:
     if isinstance(default, str):
         return text
     if isinstance(default, tuple | list) or spec.get("per_region"):
-        return json.loads(text)
+        return _load_json(text)
     number = float(text)
     if not math.isfinite(number):
         raise ValueError("expected a finite number")
     return int(number) if isinstance(default, int) and number.is_integer() else number
+
+
+def _load_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:  # "[[[[…" nested past Python's limit: garbage, not a crash
+        raise ValueError("JSON nested too deeply") from None
 
 
 def scenario_to_params(scenario: Scenario, preset: str) -> dict[str, str]:

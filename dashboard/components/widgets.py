@@ -13,11 +13,18 @@ from typing import Any
 import streamlit as st
 
 from dashboard import state
+from dashboard.components import demand
 from data.presets import PRESET_KEYS, list_presets, load_preset
 from solver.scenario import Scenario, ScenarioError
 
 PRESET_WIDGET = "lv:preset"
 BASE_KEY = "lever_base"  # the scenario the widgets start from: keeps levers without a widget
+# The demand editor's rows: the records it starts from, the records after the user's edits
+# (what the scenario uses, also when the editor is not drawn), and a generation that a new
+# scenario (preset, link, saved, relaxation) bumps so old edits never apply to new rows.
+DEMAND_SOURCE = "demand_source"
+DEMAND_EDITED = "demand_edited"
+DEMAND_GENERATION = "demand_generation"
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,9 @@ def set_widgets(scenario: Scenario, preset: str) -> None:
     """
     st.session_state[BASE_KEY] = scenario
     st.session_state[PRESET_WIDGET] = preset
+    records = demand.table_records(scenario.demand.rows)
+    st.session_state[DEMAND_SOURCE] = st.session_state[DEMAND_EDITED] = records
+    st.session_state[DEMAND_GENERATION] = st.session_state.get(DEMAND_GENERATION, 0) + 1
     for lever in ALL_LEVERS:
         value = scenario_value(scenario, lever.key)
         if lever.kind == "slider" and value is not None:
@@ -136,6 +146,74 @@ def scenario_from_widgets() -> tuple[Scenario, str, list[str]]:
         except ScenarioError as exc:
             errors.append(str(exc))
     return scenario, preset, errors
+
+
+def demand_editor_key(lang: str, store_version: str) -> str:
+    """Widget key of the demand editor.
+
+    A dynamic ``st.data_editor`` loses its edits when its labels (language) or options
+    (store) change; a new key then starts a fresh editor from the last edited rows.
+    """
+    return f"demand_editor:{st.session_state.get(DEMAND_GENERATION, 0)}:{lang}:{store_version}"
+
+
+def demand_panel(t: Callable[..., str], vocab: demand.Vocabulary, store_version: str,
+                 lang: str, disabled: bool) -> None:
+    """Draw the demand table (规划指标表) editor; its rows feed :func:`with_edited_demand`."""
+    key = demand_editor_key(lang, store_version)
+    if key not in st.session_state:  # fresh editor: language, store or page changed
+        st.session_state[DEMAND_SOURCE] = st.session_state.get(DEMAND_EDITED, [])
+    source = st.session_state.get(DEMAND_SOURCE, [])
+    with st.expander(t("grp_demand"), expanded=bool(source)):
+        st.caption(t("demand_help"))
+        edited = st.data_editor(
+            demand.editor_frame(source), key=key, num_rows="dynamic", hide_index=True,
+            width="stretch", disabled=disabled,
+            column_config=_demand_columns(t, vocab, source))
+    st.session_state[DEMAND_EDITED] = demand.frame_records(edited)
+
+
+def _demand_columns(t: Callable[..., str], vocab: demand.Vocabulary,
+                    source: list[demand.Record]) -> dict[str, Any]:
+    column = st.column_config
+    return {
+        "class": column.SelectboxColumn(t("demand_class"), required=True,
+                                        options=demand.class_options(vocab, source),
+                                        format_func=vocab.label),
+        "region": column.SelectboxColumn(
+            t("demand_region"), default=demand.WHOLE_AREA,
+            options=demand.region_options(vocab, source),
+            format_func=lambda r: demand.region_label(r, t("demand_whole"))),
+        "mode": column.SelectboxColumn(t("demand_mode"), options=demand.MODES, default="min",
+                                       format_func=lambda m: t(f"demand_mode_{m}")),
+        "unit": column.SelectboxColumn(t("demand_unit"), options=demand.UNITS, default="ha",
+                                       format_func=lambda u: t(f"demand_unit_{u}")),
+        "value": column.NumberColumn(t("demand_value"), min_value=0.0),
+        "upper": column.NumberColumn(t("demand_upper"), min_value=0.0),
+        "tolerance_ha": column.NumberColumn(t("demand_tolerance"), min_value=0.0),
+    }
+
+
+def demand_message(t: Callable[..., str], problem: demand.Problem) -> str:
+    """A row problem in the session's language (a whole-area row says so)."""
+    values = {**problem.values, "region": problem.values.get("region") or t("demand_whole")}
+    return t(problem.key, **values)
+
+
+def with_edited_demand(scenario: Scenario, vocab: demand.Vocabulary
+                       ) -> tuple[Scenario, list[demand.Problem]]:
+    """``scenario`` with the demand editor's rows (works also when the editor is not drawn).
+
+    Returns
+    -------
+    tuple of (Scenario, list of demand.Problem)
+        The scenario with every valid row of the last edited table, and one problem for each
+        row left out (show them with :func:`demand_message`).
+    """
+    rows, problems = demand.rows_from_records(st.session_state.get(DEMAND_EDITED, []), vocab)
+    if rows == scenario.demand.rows:
+        return scenario, problems
+    return scenario.with_demand(rows), problems
 
 
 REGION_LEVERS = ("farmland.region_quota_pct", "growth.region_min_new_built_ha",

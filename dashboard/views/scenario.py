@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services, state, ui
-from dashboard.components import library_panel, panels, regions, results, solving, widgets
+from dashboard.components import demand, library_panel, panels, regions, results, solving, widgets
 from data.library import LibraryError
 from solver import Scenario, ScenarioError
 
@@ -16,6 +16,7 @@ version = services.store_version(path)
 overview = services.store_overview(path, version)
 classes = overview["classes"]
 land = services.landscape(path, version)
+vocab = demand.Vocabulary.of_store(classes, land.region_names, lang)
 
 # ---- levers: first run of a session takes them from the link ---------------------------------
 if "levers_ready" not in st.session_state:
@@ -46,6 +47,7 @@ if not ui.presenting():
         solve_clicked = st.button(t("solve"), type="primary", width="stretch",
                                   disabled=ui.read_only(), key="solve")
         widgets.lever_panel(t, lang, disabled=ui.read_only())
+        widgets.demand_panel(t, vocab, version, lang, disabled=ui.read_only())
         st.toggle(t("presentation"), key="presentation_toggle",
                   on_change=lambda: st.session_state.update(presenting=True))
         st.caption(t("share_help"))
@@ -64,6 +66,9 @@ st.title(f"{t('app_title')} · {meta_name}")
 scenario, preset, errors = widgets.scenario_from_widgets()
 for message in errors:
     st.error(message)
+scenario, demand_problems = widgets.with_edited_demand(scenario, vocab)
+for problem in demand_problems:
+    st.error(widgets.demand_message(t, problem))
 scenario, dropped = widgets.drop_unknown_regions(scenario, land.region_names)
 for key, name in dropped:
     st.warning(t("unknown_region", key=key, name=name, known="、".join(land.region_names)))
@@ -84,6 +89,8 @@ params = {state.STORE_KEY: st.session_state["store_name"], state.LANG_KEY: lang,
           **state.scenario_to_params(scenario, preset)}
 if ui.mode():
     params[state.MODE_KEY] = ui.mode()
+if too_long := state.too_long(params):
+    st.warning(t("link_too_long", keys=", ".join(too_long)))
 result_key = solving.result_key(version, scenario)
 shown = st.session_state.get("shown")
 if shown is not None and not shown["key"].startswith(version + ":"):

@@ -64,3 +64,58 @@ def test_unknown_preset_paths_and_keys_are_refused():
 def test_language_mode_and_store_are_read():
     decoded = state.params_to_scenario({"lang": "en", "mode": "readonly", "store": "demo"})
     assert (decoded.lang, decoded.mode, decoded.store) == ("en", "readonly", "demo")
+
+
+DEMAND = [{"class": "cropland", "min_pct": 100.0},
+          {"class": "built", "region": "城关镇", "target_ha": 520.0, "tolerance_ha": 12.5},
+          {"class": "forest", "min_ha": 300.0, "max_ha": 450.5}]
+
+
+def test_demand_rows_travel_as_compact_json_and_come_back_identical():
+    scenario = load_preset("balanced").with_demand(DEMAND)
+    params = state.scenario_to_params(scenario, "balanced")
+    assert params == {"preset": "balanced", "demand.rows": (
+        '[{"class":"cropland","min_pct":100.0},'
+        '{"class":"built","region":"城关镇","target_ha":520.0,"tolerance_ha":12.5},'
+        '{"class":"forest","min_ha":300.0,"max_ha":450.5}]')}
+    decoded = state.params_to_scenario(params)
+    assert decoded.warnings == []
+    assert decoded.scenario == scenario
+    assert [row.to_dict() for row in decoded.scenario.demand.rows] == DEMAND
+
+
+def test_a_long_demand_table_fits_under_its_own_cap():
+    rows = [{"class": c, "region": f"乡镇{i:02d}", "min_ha": 1000.0 + i}
+            for i in range(12) for c in ("cropland", "forest", "built")]
+    params = state.scenario_to_params(load_preset("trend").with_demand(rows), "trend")
+    assert 200 < len(params["demand.rows"]) <= state.max_length("demand.rows") == 4000
+    assert state.too_long(params) == []
+    assert len(state.params_to_scenario(params).scenario.demand.rows) == 36
+
+
+@pytest.mark.parametrize("value", [
+    "garbage", "{}", "[1, 2]", "null", '[{"class": "cropland"}]',
+    '[{"class": "cropland", "min_ha": -5}]', '[{"class": "cropland", "min_pct": 5000}]',
+    '[{"class": "cropland", "min_ha": 1, "max_ha": 0}]',
+    '[{"class": "cropland", "min_ha": 1}, {"class": "cropland", "max_ha": 9}]',
+    '[{"class": "cropland", "colour": "red", "min_ha": 1}]',
+    "[" * 3000 + "]" * 3000,  # nested past Python's recursion limit
+    '[{"class": "cropland", "min_ha": 1}]' + " " * 4000,  # over the demand cap
+    "<script>alert(1)</script>",
+])
+def test_bad_demand_rows_fall_back_to_none_with_a_warning(value):
+    decoded = state.params_to_scenario({"preset": "balanced", "demand.rows": value})
+    assert decoded.scenario == load_preset("balanced")
+    assert decoded.scenario.demand.rows == ()
+    assert [kind for kind, _ in decoded.warnings] == ["bad_param"]
+    details = decoded.warnings[0][1]
+    assert details["key"] == "demand.rows" and len(details["value"]) <= 60 and details["reason"]
+
+
+def test_other_keys_keep_the_short_cap():
+    assert state.max_length("farmland.region_quota_pct") == state.MAX_VALUE_LENGTH == 200
+    long_regions = '{"' + "镇" * 300 + '": 90}'
+    decoded = state.params_to_scenario({"farmland.region_quota_pct": long_regions})
+    assert "200" in decoded.warnings[0][1]["reason"]
+    assert state.too_long({"farmland.region_quota_pct": long_regions, "store": "x" * 500}) == [
+        "farmland.region_quota_pct"]
