@@ -21,6 +21,7 @@ import pandas as pd
 from solver.landscape import Landscape
 from solver.model import solve
 from solver.result import AllocationResult, Status
+from solver.demand import DemandError, read_demand_csv
 from solver.scenario import Scenario, ScenarioError
 
 EXIT_OK, EXIT_ERROR, EXIT_INFEASIBLE = 0, 1, 2
@@ -42,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     s.add_argument("--summary", help="summary JSON file")
     s.add_argument("--time-limit", type=float, help="override [solver] time_limit_s (s)")
     s.add_argument("--workers", type=int, help="override [solver] workers")
+    s.add_argument("--demand", help="demand table CSV (class, region, target_ha | min_ha / "
+                                    "max_ha | *_pct); replaces the scenario's [demand] rows")
     return parser.parse_args(argv)
 
 
@@ -98,11 +101,28 @@ def summary_dict(land: Landscape, scenario: Scenario, result: AllocationResult) 
     return out
 
 
+def print_targets(result: AllocationResult) -> None:
+    """One line per demand row: limits, before, after, met or not."""
+    for t in result.targets:
+        if not t["key"].startswith("demand."):
+            continue
+        band = f"[{_ha(t['min_ha'])}, {_ha(t['max_ha'])}]"
+        verdict = "—" if t["met"] is None else ("met" if t["met"] else "NOT MET")
+        print(f"  {t['key']}: {band} ha, before {_ha(t['before_ha'])}, "
+              f"after {_ha(t['after_ha'])} — {verdict}")
+
+
+def _ha(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix not in OUT_SUFFIXES:
         raise CliError(f"--out '{out}' must end in one of {', '.join(OUT_SUFFIXES)}")
     scenario = load_scenario(args.scenario, args.time_limit, args.workers)
+    if args.demand:
+        scenario = scenario.with_demand(read_demand_csv(args.demand))
     land = load_store(args.db)
     result = solve(land, scenario)
     print(f"{result.status}: objective {result.objective} bound {result.best_bound} "
@@ -110,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     if args.summary:
         Path(args.summary).write_text(json.dumps(summary_dict(land, scenario, result),
                                                  ensure_ascii=False, indent=2), "utf-8")
+    print_targets(result)
     if result.status == Status.INFEASIBLE:
         print(result.explanation.message_zh if result.explanation else result.message_zh)
         print(result.explanation.message_en if result.explanation else result.message)
@@ -126,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return run(args)
-    except (CliError, ScenarioError, OSError) as exc:
+    except (CliError, ScenarioError, DemandError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback

@@ -6,7 +6,7 @@ instance is built) and an optional region, and bounds the class's area there:
 * ``target_ha`` (exact), or ``min_ha`` and/or ``max_ha`` — hectares;
 * ``target_pct``, ``min_pct``, ``max_pct`` — % of the class's current area in that scope.
 
-An exact target is met to within half of the largest parcel that can change in its scope
+An exact target is met to within half of the largest parcel in its scope
 (``tolerance_ha`` overrides): parcels are indivisible, so an exact area is generally not
 reachable, and the finest the parcels allow is the honest promise.
 

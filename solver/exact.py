@@ -151,7 +151,7 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         a = candidates[-1].assignment
         bad = [p for p in prices if p.violated(a)]
         _offer(inst, out, candidates[-1], rows, t0)
-        if not bad and not candidates[-1].split.size:
+        if not bad:  # split parcels (if any) are closed by the residual repair
             break
         if not prices or time.monotonic() > deadline:
             break

@@ -113,9 +113,10 @@ def _relaxed_row(row: DemandRow, side: str, value: float) -> DemandRow:
     unit = "pct" if row.unit == "%" else "ha"
     lo, hi = row.bounds()
     lo, hi = (value, hi) if side == "lo" else (lo, value)
-    clean = {k: None for k in ("target_ha", "min_ha", "max_ha", "target_pct", "min_pct",
-                               "max_pct")}
-    return replace(row, **clean, **{f"min_{unit}": lo, f"max_{unit}": hi})
+    values = {k: None for k in ("target_ha", "min_ha", "max_ha", "target_pct", "min_pct",
+                                "max_pct")}
+    values |= {f"min_{unit}": lo, f"max_{unit}": hi}
+    return replace(row, **values)
 
 
 # ----- the levers of an instance ----------------------------------------------------------

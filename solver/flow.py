@@ -192,8 +192,8 @@ def _unit_costs(inst: Instance, mutable_idx: np.ndarray, cell: np.ndarray,
     value = inst.coef[mutable_idx].astype(float)
     if extra is not None:
         value = value + extra[mutable_idx]
-    per_m2 = value / np.maximum(area, 1.0)[:, None]
     on = cell[mutable_idx] >= 0
+    per_m2 = np.where(on, value / np.maximum(area, 1.0)[:, None], 0.0)
     biggest = float(np.abs(per_m2[on]).max()) if on.any() else 0.0
     cap = min(COST_CAP, 1e18 / max(total_flow, 1), 1e18 / (n_nodes + 1) / 64)
     scale = cap / biggest if biggest > 0 else 1.0

@@ -258,7 +258,7 @@ def build_instance(landscape: Landscape, scenario: Scenario) -> Instance:
         area=area, coef=coef, edge_reward=edge_reward,
         balance_weight=_balance_weight(landscape, scenario, area),
         limits=build_limits(landscape, scenario, area),
-        targets=build_targets(landscape, scenario, area, allowed.sum(axis=1) > 1),
+        targets=build_targets(landscape, scenario, area),
         status_quo_units=0, refs=refs)
     return _replace(inst, status_quo_units=inst.units_of(landscape.current))
 

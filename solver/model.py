@@ -527,7 +527,24 @@ def build_result(model: AllocationModel, search: _Search, status: Status, phases
         changed_area_ha=round(float(land.area_ha[changed].sum()), 4),
         explanation=explanation,
         lp_bound=search.lp_bound / scale if search.lp_bound is not None else None,
-        phases=tuple(phases), message=msg_en, message_zh=msg_zh)
+        phases=tuple(phases), message=msg_en, message_zh=msg_zh,
+        targets=target_table(inst, a))
+
+
+def target_table(inst: Instance, assignment: np.ndarray | None) -> tuple[dict, ...]:
+    """Met / unmet rows of every area lever (ha), for the summary and the CLI."""
+    land, scale = inst.landscape, inst.area_scale
+    rows = []
+    for t in inst.targets:
+        after = None if assignment is None else t.measure(land, inst.area, assignment)
+        rows.append({
+            "key": t.key, "label_zh": t.lever.label_zh, "label_en": t.lever.label_en,
+            "min_ha": None if t.lo is None else t.lo / scale,
+            "max_ha": None if t.hi is None else t.hi / scale,
+            "before_ha": t.measure(land, inst.area, land.current) / scale,
+            "after_ha": None if after is None else after / scale,
+            "met": None if after is None else t.slack(after) == 0})
+    return tuple(rows)
 
 
 def _status_messages(status: Status, explanation: Explanation | None) -> tuple[str, str]:

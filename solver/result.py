@@ -68,6 +68,8 @@ class AllocationResult:
         Bound from the LP relaxation of the identical model, in points.
     message : str
         One line for people (English); ``message_zh`` the Chinese one.
+    targets : tuple of dict
+        Every area lever (demand rows included): key, labels, limits, before/after (ha), met.
     """
 
     status: Status
@@ -91,6 +93,7 @@ class AllocationResult:
     phases: tuple[str, ...] = ()
     message: str = ""
     message_zh: str = ""
+    targets: tuple[dict[str, Any], ...] = ()
 
     @property
     def has_solution(self) -> bool:
@@ -109,6 +112,7 @@ class AllocationResult:
             "area_by_region_class_ha": self.area_by_region_class_ha,
             "objective_terms": {k: _term_dict(t) for k, t in self.terms.items()},
             "phases": list(self.phases), "message": self.message, "message_zh": self.message_zh,
+            "targets": [dict(t) for t in self.targets],
         }
         out["explanation"] = self.explanation.to_dict() if self.explanation else None
         return out

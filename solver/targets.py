@@ -126,7 +126,7 @@ def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget
     else:
         lever = Lever("pct", base, "耕地保有量", "farmland quota", "farmland.quota_pct")
         lo = ceil_units(f.quota_pct * base / 100.0)
-    out = [AreaTarget(lever.key, crop, -1, lo, None, lever)]
+    out = [AreaTarget(lever.key, crop, -1, lo, None, lever)] if lo > 0 else []
     for name, pct in f.region_quota_pct:
         r = region_index(land, "farmland.region_quota_pct", name)
         key = f"farmland.region_quota_pct.{name}"
@@ -184,9 +184,8 @@ def _growth(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
     return out
 
 
-def _demand(land: Landscape, s: Scenario, area: np.ndarray,
-            mutable: np.ndarray) -> list[AreaTarget]:
-    return [_demand_target(land, row, area, mutable) for row in s.demand.rows]
+def _demand(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
+    return [_demand_target(land, row, area) for row in s.demand.rows]
 
 
 def _demand_class(land: Landscape, row: DemandRow) -> int:
@@ -200,8 +199,7 @@ def _demand_class(land: Landscape, row: DemandRow) -> int:
     return c
 
 
-def _demand_target(land: Landscape, row: DemandRow, area: np.ndarray,
-                   mutable: np.ndarray) -> AreaTarget:
+def _demand_target(land: Landscape, row: DemandRow, area: np.ndarray) -> AreaTarget:
     c = _demand_class(land, row)
     region = region_index(land, f"demand row '{row.label()}'", row.region) if row.region else -1
     base = current_area(land, area, (c,), region)
@@ -213,7 +211,7 @@ def _demand_target(land: Landscape, row: DemandRow, area: np.ndarray,
         lo_u = None if lo is None else lo * AREA_SCALE
         hi_u = None if hi is None else hi * AREA_SCALE
     if row.is_exact():
-        tol = _exact_tolerance(land, row, area, mutable, region)
+        tol = _exact_tolerance(land, row, area, region)
         lo_u, hi_u = lo_u - tol, hi_u + tol
     name_zh = (land.class_names_zh[c] if land.class_names_zh else land.class_keys[c])
     name_en = (land.class_names_en[c] if land.class_names_en else land.class_keys[c])
@@ -225,17 +223,16 @@ def _demand_target(land: Landscape, row: DemandRow, area: np.ndarray,
                       None if hi_u is None else floor_units(hi_u), lever)
 
 
-def _exact_tolerance(land: Landscape, row: DemandRow, area: np.ndarray, mutable: np.ndarray,
-                     region: int) -> float:
-    """Half the largest changeable parcel in scope (m²), or the row's own tolerance."""
+def _exact_tolerance(land: Landscape, row: DemandRow, area: np.ndarray, region: int) -> float:
+    """Half the largest parcel in scope (m²), or the row's own tolerance."""
     if row.tolerance_ha is not None:
         return row.tolerance_ha * AREA_SCALE
-    sel = mutable if region < 0 else mutable & (land.region == region)
+    sel = np.ones(land.n_parcels, bool) if region < 0 else land.region == region
     return 0.5 * float(area[sel].max()) if sel.any() else 0.0
 
 
-def build_targets(land: Landscape, scenario: Scenario, area: np.ndarray,
-                  mutable: np.ndarray) -> tuple[AreaTarget, ...]:
+def build_targets(land: Landscape, scenario: Scenario, area: np.ndarray
+                  ) -> tuple[AreaTarget, ...]:
     """Every area target of a scenario on a landscape (integer m² limits).
 
     Raises
@@ -244,4 +241,4 @@ def build_targets(land: Landscape, scenario: Scenario, area: np.ndarray,
         When a lever names a region or a demand row a class the landscape does not have.
     """
     return tuple([*_farmland(land, scenario, area), *_ecology(land, scenario, area),
-                  *_growth(land, scenario, area), *_demand(land, scenario, area, mutable)])
+                  *_growth(land, scenario, area), *_demand(land, scenario, area)])

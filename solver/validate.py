@@ -50,13 +50,19 @@ def check_allocation(land: Landscape, scenario: Scenario,
                                         f"in 0..{land.n_classes - 1}")]
     out: list[Violation] = []
     for check in (_check_locks, _check_transitions, _check_farmland, _check_balance,
-                  _check_ecology, _check_growth, _check_budget):
+                  _check_ecology, _check_growth, _check_budget, _check_demand):
         out += check(land, scenario, a)
     return out
 
 
-def _cls(land: Landscape, key: str) -> int:
-    return land.class_keys.index(key) if key in land.class_keys else -1
+def _role(land: Landscape, uses: np.ndarray, *roles: str) -> np.ndarray:
+    """Mask of ``uses`` whose class has one of ``roles`` (re-derived from the class table)."""
+    with_role = [c for c, r in enumerate(land.class_roles) if r in roles]
+    return np.isin(uses, with_role)
+
+
+def _has(land: Landscape, role: str) -> bool:
+    return role in land.class_roles
 
 
 def _bad(rule: str, mask: np.ndarray, text: str) -> list[Violation]:
@@ -68,40 +74,48 @@ def _bad(rule: str, mask: np.ndarray, text: str) -> list[Violation]:
 
 def _check_locks(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation]:
     changed = a != land.current
-    crop = _cls(land, "cropland")
     out = _bad("no_conversion", land.no_conversion & changed, "in the no-conversion mask changed")
     if s.ecology.red_line_mode == "locked":
         out += _bad("ecology.red_line_mode", land.red_line & changed,
                     "inside the ecological red line changed use")
     elif s.ecology.red_line_mode == "ecological_only":
-        eco = np.isin(np.array(land.class_keys)[a], list(ECOLOGICAL_KEYS))
+        eco = _role(land, a, *ECOLOGICAL_KEYS)
         out += _bad("ecology.red_line_mode", land.red_line & changed & ~eco,
                     "inside the ecological red line became a non-ecological use")
-    if s.farmland.keep_basic_farmland and crop >= 0:
-        out += _bad("farmland.keep_basic_farmland", land.basic_farmland & changed & (a != crop),
+    if s.farmland.keep_basic_farmland and _has(land, "cropland"):
+        was_crop = _role(land, land.current, "cropland")
+        # cropland stays as it is; other basic farmland may only return to cropland
+        bad = land.basic_farmland & changed & (was_crop | ~_role(land, a, "cropland"))
+        out += _bad("farmland.keep_basic_farmland", bad,
                     "of permanent basic farmland left cropland / changed to a non-cropland use")
     return out
 
 
 def _check_transitions(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation]:
     changed = a != land.current
-    built, water = _cls(land, "built"), _cls(land, "water")
     out: list[Violation] = []
-    if built >= 0 and not s.conversion.allow_reclamation:
-        out += _bad("conversion.allow_reclamation", (land.current == built) & changed,
+    if not s.conversion.allow_reclamation:
+        out += _bad("conversion.allow_reclamation", _role(land, land.current, "built") & changed,
                     "of built land reverted without reclamation allowed")
-    if water >= 0 and s.conversion.water_fixed:
-        out += _bad("conversion.water_fixed", changed & ((land.current == water) | (a == water)),
+    if s.conversion.water_fixed:
+        out += _bad("conversion.water_fixed",
+                    changed & (_role(land, land.current, "water") | _role(land, a, "water")),
                     "changed into or out of water")
-    if built >= 0 and s.growth.only_inside_boundary:
-        out += _bad("growth.only_inside_boundary", changed & (a == built) & ~land.urban_boundary,
+    if s.growth.only_inside_boundary:
+        out += _bad("growth.only_inside_boundary",
+                    changed & _role(land, a, "built") & ~land.urban_boundary,
                     "became built land outside the urban development boundary")
     for src, dst in s.conversion.forbidden:
-        fi, ti = _cls(land, src), _cls(land, dst)
-        if fi >= 0 and ti >= 0 and fi != ti:
-            out += _bad("conversion.forbidden", (land.current == fi) & (a == ti),
-                        f"made the forbidden transition {src} → {dst}")
+        out += _bad("conversion.forbidden", changed & _named(land, land.current, src)
+                    & _named(land, a, dst), f"made the forbidden transition {src} → {dst}")
     return out
+
+
+def _named(land: Landscape, uses: np.ndarray, name: str) -> np.ndarray:
+    """A class key, or every class of that role."""
+    if name in land.class_keys:
+        return uses == land.class_keys.index(name)
+    return _role(land, uses, name)
 
 
 def _area(land: Landscape, mask: np.ndarray) -> float:
@@ -115,32 +129,31 @@ def _short(rule: str, have: float, need: float, tol: float, what: str) -> list[V
 
 
 def _check_farmland(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation]:
-    crop, tol = _cls(land, "cropland"), _tolerance_ha(land)
-    if crop < 0:
+    tol = _tolerance_ha(land)
+    if not _has(land, "cropland"):
         return []
     f = s.farmland
-    need = f.quota_ha if f.quota_ha is not None else f.quota_pct / 100 * _area(
-        land, land.current == crop)
-    out = _short("farmland.quota", _area(land, a == crop), need, tol, "cropland")
+    now, before = _role(land, a, "cropland"), _role(land, land.current, "cropland")
+    need = f.quota_ha if f.quota_ha is not None else f.quota_pct / 100 * _area(land, before)
+    out = _short("farmland.quota", _area(land, now), need, tol, "cropland")
     for name, pct in f.region_quota_pct:
         r = land.region == land.region_names.index(name)
-        out += _short(f"farmland.region_quota_pct.{name}", _area(land, r & (a == crop)),
-                      pct / 100 * _area(land, r & (land.current == crop)), tol,
-                      f"cropland in {name}")
+        out += _short(f"farmland.region_quota_pct.{name}", _area(land, r & now),
+                      pct / 100 * _area(land, r & before), tol, f"cropland in {name}")
     return out
 
 
 def _check_balance(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation]:
-    crop, built = _cls(land, "cropland"), _cls(land, "built")
-    if not s.farmland.balance or crop < 0 or built < 0:
+    if not s.farmland.balance or not _has(land, "cropland") or not _has(land, "built"):
         return []
     w = land.area_ha.copy()
     tol = _tolerance_ha(land)
     if s.farmland.balance_quality_weighted:
         w = land.area_ha * land.grain_t_per_ha
         tol = 0.5e-3 * land.n_parcels + 1e-6  # grain rounded to whole kg per parcel
-    lost = float(w[(land.current == crop) & (a == built)].sum())
-    gained = float(w[(land.current != crop) & (a == crop)].sum())
+    was_crop = _role(land, land.current, "cropland")
+    lost = float(w[was_crop & _role(land, a, "built")].sum())
+    gained = float(w[~was_crop & _role(land, a, "cropland")].sum())
     if lost <= gained + tol:
         return []
     return [Violation("farmland.balance", f"cropland lost to construction {lost:,.2f} exceeds "
@@ -151,17 +164,18 @@ def _check_ecology(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violatio
     pct = s.ecology.min_ecological_pct
     if pct <= 0:
         return []
-    eco = [c for c, k in enumerate(land.class_keys) if k in ECOLOGICAL_KEYS]
-    have, before = _area(land, np.isin(a, eco)), _area(land, np.isin(land.current, eco))
+    have = _area(land, _role(land, a, *ECOLOGICAL_KEYS))
+    before = _area(land, _role(land, land.current, *ECOLOGICAL_KEYS))
     return _short("ecology.min_ecological_pct", have, pct / 100 * before, _tolerance_ha(land),
                   "ecological land")
 
 
 def _check_growth(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation]:
-    built, g, tol = _cls(land, "built"), s.growth, _tolerance_ha(land)
-    if built < 0:
+    g, tol = s.growth, _tolerance_ha(land)
+    if not _has(land, "built"):
         return []
-    new = (land.current != built) & (a == built)
+    now, before = _role(land, a, "built"), _role(land, land.current, "built")
+    new = ~before & now
     out = _short("growth.min_new_built_ha", _area(land, new), g.min_new_built_ha, tol,
                  "new construction land")
     out += _over("growth.max_new_built_ha", _area(land, new), g.max_new_built_ha, tol)
@@ -172,8 +186,8 @@ def _check_growth(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation
     for name, hi in g.region_max_new_built_ha:
         r = land.region == land.region_names.index(name)
         out += _over(f"growth.region_max_new_built_ha.{name}", _area(land, new & r), hi, tol)
-    cap = g.expansion_cap * _area(land, land.current == built)
-    return out + _over("growth.expansion_cap", _area(land, a == built), cap, tol)
+    cap = g.expansion_cap * _area(land, before)
+    return out + _over("growth.expansion_cap", _area(land, now), cap, tol)
 
 
 def _over(rule: str, have: float, limit: float | None, tol: float) -> list[Violation]:
@@ -188,16 +202,49 @@ def _check_budget(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation
                  _tolerance_ha(land))
 
 
+def _check_demand(land: Landscape, s: Scenario, a: np.ndarray) -> list[Violation]:
+    """Each demand row: the class's area in its scope within [min, max]; an exact target
+    within half the largest parcel of its scope (or the row's own tolerance)."""
+    out: list[Violation] = []
+    for row in s.demand.rows:
+        c = _demand_class(land, row.cls)
+        scope = (land.region == land.region_names.index(row.region) if row.region
+                 else np.ones(land.n_parcels, bool))
+        lo, hi = row.bounds()
+        base = _area(land, scope & (land.current == c))
+        if row.unit == "%":
+            lo, hi = (None if v is None else v / 100 * base for v in (lo, hi))
+        tol = _tolerance_ha(land)
+        if row.is_exact():
+            tol += (row.tolerance_ha if row.tolerance_ha is not None
+                    else 0.5 * float(land.area_ha[scope].max(initial=0)))
+        have = _area(land, scope & (a == c))
+        name = f"demand.{row.label()}"
+        if lo is not None:
+            out += _short(name, have, lo, tol, f"demand row {row.label()}")
+        out += _over(name, have, hi, tol)
+    return out
+
+
+def _demand_class(land: Landscape, name: str) -> int:
+    """The class a demand row names: key, code, Chinese or English name, or a unique role."""
+    for column in (land.class_keys, tuple(str(c) for c in land.class_codes),
+                   land.class_names_zh, land.class_names_en):
+        if name in column:
+            return column.index(name)
+    return land.class_roles.index(name)
+
+
 # ----- objective ------------------------------------------------------------------------
 def term_natural_values(land: Landscape, a: np.ndarray) -> dict[str, float]:
     """Natural-unit value of each objective term under assignment ``a``."""
-    crop = _cls(land, "cropland")
+    crop = _role(land, a, "cropland")
     e = land.edges
     same = a[e[:, 0]] == a[e[:, 1]] if e.size else np.zeros(0, bool)
     return {
         "suitability": float((land.area_ha * land.suitability[np.arange(a.size), a]).sum()),
         "ecology": float((land.area_ha * land.esv_yuan_per_ha[a]).sum()),
-        "food": float((land.area_ha * land.grain_t_per_ha)[a == crop].sum()),
+        "food": float((land.area_ha * land.grain_t_per_ha)[crop].sum()),
         "carbon": float((land.area_ha * land.carbon_t_per_ha[a]).sum()),
         "compactness": float(land.edge_length_m[same].sum() / 1000.0),
         "conversion_cost": float(land.area_ha[a != land.current].sum()),
@@ -206,8 +253,7 @@ def term_natural_values(land: Landscape, a: np.ndarray) -> dict[str, float]:
 
 def _upper_values(land: Landscape) -> dict[str, float]:
     """Largest attainable value of each term (fallback reference when the status quo is 0)."""
-    crop = _cls(land, "cropland")
-    food = (land.area_ha * land.grain_t_per_ha).sum() if crop >= 0 else 0.0
+    food = (land.area_ha * land.grain_t_per_ha).sum() if _has(land, "cropland") else 0.0
     return {
         "suitability": float((land.area_ha * land.suitability.max(axis=1)).sum()),
         "ecology": float(land.area_ha.sum() * land.esv_yuan_per_ha.max(initial=0)),
