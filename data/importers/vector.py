@@ -34,9 +34,11 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
 TRUE_WORDS = {"1", "true", "t", "yes", "y", "是"}
 FALSE_WORDS = {"0", "false", "f", "no", "n", "否", ""}
 POLYGONAL = {"Polygon", "MultiPolygon"}
-#: Largest parcel layer imported: the solver, the adjacency build and the map are sized for
-#: this; larger layers are refused before they are loaded (counted from the file's metadata).
-MAX_PARCELS = 500_000
+#: Largest parcel layer imported; larger layers are refused before they are loaded (counted
+#: from the file's metadata). Sized for real cities: Wuhan's 30 m land cover is 5.3 million
+#: cells (590,000 at 90 m), so the full-resolution grid fits. A policy, not a measured
+#: capacity: memory, not this constant, is what bounds a raster import.
+MAX_PARCELS = 6_000_000
 #: Largest file read (bytes); equals Streamlit's ``server.maxUploadSize`` (500 MB) in
 #: ``.streamlit/config.toml``, so the command line and the browser refuse the same files.
 MAX_FILE_BYTES = 500 * 1024 * 1024
