@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solver.demand import DemandError, read_demand_csv
 from solver.landscape import Landscape
 from solver.model import solve
 from solver.result import AllocationResult, Status
-from solver.demand import DemandError, read_demand_csv
 from solver.scenario import Scenario, ScenarioError
 
 EXIT_OK, EXIT_ERROR, EXIT_INFEASIBLE = 0, 1, 2

@@ -143,7 +143,8 @@ def _number(value: Any, where: str) -> float | None:
         try:
             value = float(value.replace(",", ""))
         except ValueError:
-            raise DemandError(f"{where} = {value!r:.40} is not a number; write e.g. 1200.5")
+            raise DemandError(
+                f"{where} = {value!r:.40} is not a number; write e.g. 1200.5") from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DemandError(f"{where} = {value!r:.40} is not a number; write e.g. 1200.5")
     if math.isnan(value):
@@ -209,5 +210,6 @@ def _csv_text(source: str | Path) -> str:
         try:
             return path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
-            raise DemandError(f"demand file '{path}' is not UTF-8 text; save it as UTF-8 CSV")
+            raise DemandError(
+                f"demand file '{path}' is not UTF-8 text; save it as UTF-8 CSV") from None
     return str(source)

@@ -18,6 +18,7 @@ allocation and a weak bound (every free edge counted as same-use), the LP phase 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,6 +28,8 @@ from solver.flow import FlowOutcome, SideRow, solve_flow, split_targets
 from solver.instance import Instance
 from solver.targets import AreaTarget
 
+ResidualSolver = Callable[[Instance, SolverConfig, float, np.ndarray, float],
+                         "tuple[np.ndarray, int] | None"]
 MAX_PRICE_ROUNDS = 24
 RESIDUAL_START = 400  # parcels freed around the split / flipping ones for the CP-SAT repair
 RESIDUAL_MAX = 20_000
@@ -128,8 +131,12 @@ def _start_price(inst: Instance, row: SideRow) -> float:
 
 # ----- the phase ----------------------------------------------------------------------------
 def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float,
-                with_compactness: bool) -> ExactOutcome:
-    """Run the flow / price / residual search until the target gap or ``deadline``."""
+                with_compactness: bool, residual: ResidualSolver) -> ExactOutcome:
+    """Run the flow / price / residual search until the target gap or ``deadline``.
+
+    ``residual(instance, config, budget_s, hint, t0)`` solves a restricted instance exactly
+    (CP-SAT, from ``solver.model``) and returns (assignment, objective units) or None.
+    """
     out = ExactOutcome()
     nested, crossing = split_targets(inst)
     rows = side_rows(inst, crossing)
@@ -170,7 +177,7 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         if _gap(out, best_bound - inst.status_quo_units) <= target and not bad:
             break
     out.bound_units = best_bound - inst.status_quo_units
-    _repair(inst, config, out, candidates, last_violating, rows, deadline, t0)
+    _repair(inst, config, out, candidates, last_violating, deadline, t0, residual)
     return out
 
 
@@ -202,7 +209,7 @@ def _offer(inst: Instance, out: ExactOutcome, flow: FlowOutcome, rows: list[Side
 
 def _repair(inst: Instance, config: SolverConfig, out: ExactOutcome,
             candidates: list[FlowOutcome], last_violating: FlowOutcome | None,
-            rows: list[SideRow], deadline: float, t0: float) -> None:
+            deadline: float, t0: float, residual: ResidualSolver) -> None:
     """CP-SAT on the split / flipping parcels (and more by regret), the rest fixed."""
     base = candidates[-1]
     if base.assignment is None:
@@ -215,7 +222,8 @@ def _repair(inst: Instance, config: SolverConfig, out: ExactOutcome,
     size = max(RESIDUAL_START, 2 * len(seed))
     while size <= RESIDUAL_MAX and time.monotonic() < deadline - 0.05:
         free = _free_parcels(inst, base.assignment, seed, size)
-        found = _solve_residual(inst, config, base.assignment, free, out, deadline, t0)
+        found = _solve_residual(inst, config, base.assignment, free, out, deadline, t0,
+                                residual)
         out.residual_parcels = int(free.size)
         if found or free.size >= int(inst.mutable.sum()):
             return
@@ -243,22 +251,20 @@ def _free_parcels(inst: Instance, a: np.ndarray, seed: set[int], size: int) -> n
 
 
 def _solve_residual(inst: Instance, config: SolverConfig, start: np.ndarray, free: np.ndarray,
-                    out: ExactOutcome, deadline: float, t0: float) -> bool:
-    from solver.model import AllocationModel  # deferred: model imports this module
-
+                    out: ExactOutcome, deadline: float, t0: float,
+                    residual: ResidualSolver) -> bool:
     fixed = start.astype(np.int64).copy()
     fixed[free] = -1
-    sub = AllocationModel(inst.restrict(fixed), None)
     budget = deadline - time.monotonic()
     if budget <= 0.05:
         return False
     # one worker: the repair is small, and one worker makes it deterministic
-    res = sub.solve_cpsat(replace(config, workers=1), budget, hint=start, phase="restricted",
-                          clock=(t0, config.time_limit_s))
-    if res.assignment is None:
+    res = residual(inst.restrict(fixed), replace(config, workers=1), budget, start, t0)
+    if res is None:
         return False
-    if out.objective_units is None or res.objective_units > out.objective_units:
-        out.assignment, out.objective_units = res.assignment, res.objective_units
+    assignment, units = res
+    if out.objective_units is None or units > out.objective_units:
+        out.assignment, out.objective_units = assignment, units
         if out.first_s is None:
             out.first_s = time.monotonic() - t0
     return True

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from solver.config import SolverConfig
+from solver.demand import DemandRow
 from solver.instance import AREA_SCALE, GRAIN_SCALE, Instance, build_instance
 from solver.landscape import Landscape
 from solver.rules import SlackPenalty, constraint_rules
-from solver.demand import DemandRow
 from solver.scenario import Scenario
 from solver.targets import AreaTarget
 
@@ -250,7 +250,6 @@ def _suggestion(inst: Instance, key: str, units: int, alone: int | None,
 def context_numbers(inst: Instance) -> dict[str, float]:
     """The areas behind the message (ha): quota, red line, locked land, room for growth."""
     land = inst.landscape
-    built = land.class_index("built")
     ha = inst.area / AREA_SCALE
     quota = next((t.lo for t in inst.targets if t.key.startswith("farmland.quota")), 0)
     built_cls = land.role_classes("built")

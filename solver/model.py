@@ -96,6 +96,25 @@ class AllocationModel:
         shift = instance.status_quo_units if status_quo_zero else 0
         self.offset_units = self.builder.offset - shift
 
+    # ----- the interface the one search (``run_search``) works against ----------------------
+    @property
+    def uses_exact_core(self) -> bool:
+        """The flow core applies to the allocation objective with the default rules only."""
+        return self.rules is None
+
+    def has_edge_vars(self) -> bool:
+        return bool((self.vars.d >= 0).any())
+
+    def relaxed(self) -> AllocationModel:
+        """The model without compactness difference rows (a cheaper LP, still a valid bound)."""
+        rules = [RelaxedCompactness() if isinstance(r, Compactness) else r
+                 for r in (self.rules or default_rules())]
+        return AllocationModel(self.instance, rules, self.status_quo_zero)
+
+    def default_start(self) -> np.ndarray:
+        """Where CP-SAT starts when no solution and no hint exist: the status quo."""
+        return self.instance.landscape.current
+
     def restricted(self, fixed: np.ndarray) -> AllocationModel:
         """The same model with parcels ``fixed[i] >= 0`` fixed to that use."""
         return AllocationModel(self.instance.restrict(fixed), self.rules, self.status_quo_zero)
@@ -171,6 +190,8 @@ class AllocationModel:
                 m.add_hint(var, val)
         solver = cp_model.CpSolver()
         _set_parameters(solver.parameters, config, time_limit_s - (time.monotonic() - t_build))
+        # several workers: interleave them so the same inputs and seed give the same result
+        solver.parameters.interleave_search = config.workers > 1
         scale = self.instance.obj_scale
         watcher = _Watcher(scale, config.target_gap_pct / 100.0, external_bound, on_progress,
                            phase, clock or (time.monotonic(), config.time_limit_s),
@@ -181,8 +202,8 @@ class AllocationModel:
     def _outcome(self, solver: cp_model.CpSolver, status: int, w: _Watcher) -> CpOutcome:
         name = solver.status_name(status)
         assignment, obj, bound = None, None, None
-        if name in ("OPTIMAL", "FEASIBLE"):
-            values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+        values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+        if name in ("OPTIMAL", "FEASIBLE") and values.size == self.n_variables:
             assignment = self.vars.values(values).astype(np.int32)
             obj = int(round(solver.objective_value))
             bound = _plausible_bound(solver.best_objective_bound, obj)
@@ -329,7 +350,7 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
     search = _Search(time.monotonic(), config.time_limit_s)
     phases: list[str] = []
     target = config.target_gap_pct / 100.0
-    if model.rules is None:
+    if model.uses_exact_core:
         _exact_phase(model, config, search, phases, on_progress)
         gap = search.gap(model.instance.obj_scale)
         if search.proven_infeasible or (gap is not None and gap <= target):
@@ -337,8 +358,9 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
     rounded = _lp_phase(model, config, search, phases, on_progress)
     if search.proven_infeasible:
         return search, phases
-    has_edge_vars = bool((model.vars.d >= 0).any())  # else the relaxed LP is the same LP
-    if rounded is None and has_edge_vars and search.remaining() > 0.3 * config.time_limit_s:
+    # without edge variables the relaxed LP is the same LP
+    if (rounded is None and model.has_edge_vars()
+            and search.remaining() > 0.3 * config.time_limit_s):
         rounded = _relaxed_lp_rounding(model, search, phases, on_progress)
         if search.proven_infeasible:
             return search, phases
@@ -348,7 +370,7 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
     gap = search.gap(model.instance.obj_scale)
     if (gap is None or gap > target) and search.remaining() > 0.1:
         start = search.assignment if search.assignment is not None else hint
-        start = start if start is not None else model.instance.landscape.current
+        start = start if start is not None else model.default_start()
         out = model.solve_cpsat(config, search.remaining(), start, search.lp_bound,
                                 on_progress, "cpsat", (search.t0, search.limit))
         search.offer(out, full=True)
@@ -362,7 +384,7 @@ def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
     compact = bool((model.instance.edge_reward > 0).any())
     share = 0.3 if compact else 0.8
     out = exact_phase(model.instance, config, search.t0 + share * config.time_limit_s,
-                      search.t0, compact)
+                      search.t0, compact, _solve_restricted)
     phases.append("flow:infeasible" if out.infeasible else
                   f"flow:{out.flow_solves}x,residual:{out.residual_parcels}")
     if out.infeasible:
@@ -381,13 +403,19 @@ def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
                                   search.gap(scale), search.limit))
 
 
+def _solve_restricted(inst: Instance, config: SolverConfig, budget_s: float, hint: np.ndarray,
+                      t0: float) -> tuple[np.ndarray, int] | None:
+    """CP-SAT on an instance with most parcels fixed (the exact phase's residual)."""
+    out = AllocationModel(inst).solve_cpsat(config, budget_s, hint=hint, phase="restricted",
+                                            clock=(t0, config.time_limit_s))
+    return None if out.assignment is None else (out.assignment, out.objective_units)
+
+
 def _relaxed_lp_rounding(model: AllocationModel, search: _Search, phases: list[str],
                          on_progress: ProgressFn | None) -> tuple[np.ndarray, np.ndarray] | None:
     """Fallback when the full LP is too slow: the LP without the compactness difference rows
     (cheap, nearly integral) gives a weaker but valid bound and guides the restricted solve."""
-    rules = [RelaxedCompactness() if isinstance(r, Compactness) else r
-             for r in (model.rules or default_rules())]
-    relaxed = AllocationModel(model.instance, rules, model.status_quo_zero)
+    relaxed = model.relaxed()
     lp = relaxed.solve_lp(0.3 * search.remaining())
     phases.append(f"lp_relaxed:{lp.status}")
     if lp.status == "infeasible":
@@ -425,7 +453,9 @@ def _restricted_phase(model: AllocationModel, config: SolverConfig, search: _Sea
                       on_progress: ProgressFn | None) -> None:
     fixed, rounded = rounding
     sub = model.restricted(fixed)
-    out = sub.solve_cpsat(config, 0.6 * search.remaining(), rounded, search.lp_bound,
+    # one worker: the LP leaves few fractional parcels, and one worker is deterministic
+    out = sub.solve_cpsat(replace(config, workers=1), 0.6 * search.remaining(), rounded,
+                          search.lp_bound,
                           on_progress, "restricted", (search.t0, search.limit))
     search.offer(out, full=False)
 

@@ -43,12 +43,10 @@ from solver.model import (
     LP_INTEGRAL_TOL,
     AllocationModel,
     ProgressFn,
-    _lp_phase,
-    _record_lp_bound,
-    _restricted_phase,
     _Search,
     _status,
     relative_gap,
+    run_search,
 )
 from solver.periods import PeriodScenario
 from solver.result import AllocationResult, Status, TermValue, area_tables
@@ -230,6 +228,20 @@ class PeriodModel(AllocationModel):
                               np.array([float(cap_units - const)]), f"{CAP_KEY}@{t}")
 
     # ----- the AllocationModel interface used by run_search -------------------------------
+    # ----- the search interface (see AllocationModel) ----------------------------------------
+    @property
+    def uses_exact_core(self) -> bool:
+        return False  # the period links (built stays built, period caps) are not a flow
+
+    def has_edge_vars(self) -> bool:
+        return any(bool((v.d >= 0).any()) for v in self.vars.per)
+
+    def relaxed(self) -> PeriodModel:
+        return PeriodModel(self.instances, self.ps, self.soft, relaxed=True)
+
+    def default_start(self) -> np.ndarray:
+        return period_hint(self.instance.landscape, self.ps.n_periods, None)
+
     def restricted(self, fixed: np.ndarray) -> PeriodModel:
         """The same model with (parcel, period) pairs ``fixed[i, t] >= 0`` fixed to that use,
         except parcels that may become built-up: those stay free in every period."""
@@ -280,49 +292,11 @@ def build_period_model(landscape: Landscape, ps: PeriodScenario, soft: bool = Fa
     return PeriodModel(insts, ps, soft)
 
 
-# ----- search -------------------------------------------------------------------------
-def _has_edge_vars(model: PeriodModel) -> bool:
-    return any(bool((v.d >= 0).any()) for v in model.vars.per)
-
-
-def _relaxed_rounding(model: PeriodModel, search: _Search, phases: list[str],
-                      on_progress: ProgressFn | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """When the joint LP is too slow: the LP without compactness difference rows (valid,
-    weaker bound; same variable layout) guides the restricted solve."""
-    relaxed = PeriodModel(model.instances, model.ps, model.soft, relaxed=True)
-    lp = relaxed.solve_lp(0.3 * search.remaining())
-    phases.append(f"lp_relaxed:{lp.status}")
-    search.proven_infeasible |= lp.status == "infeasible"
-    if lp.status != "optimal":
-        return None
-    _record_lp_bound(model, search, lp.bound_units, on_progress)
-    return relaxed.lp_rounding(lp.values)
-
-
+# ----- search: the single-period search, through the model interface --------------------
 def run_period_search(model: PeriodModel, config: SolverConfig, hint: np.ndarray,
                       on_progress: ProgressFn | None = None) -> tuple[_Search, list[str]]:
-    """``solver.model.run_search`` for the joint model: LP bound → (relaxed LP if the LP is
-    too slow) → restricted CP-SAT → full CP-SAT from the best solution or ``hint``."""
-    search = _Search(time.monotonic(), config.time_limit_s)
-    phases: list[str] = []
-    rounded = _lp_phase(model, config, search, phases, on_progress)
-    if search.proven_infeasible:
-        return search, phases
-    if rounded is None and _has_edge_vars(model) and search.remaining() > 0.3 * config.time_limit_s:
-        rounded = _relaxed_rounding(model, search, phases, on_progress)
-        if search.proven_infeasible:
-            return search, phases
-    if rounded is not None and search.remaining() > 0.2:
-        _restricted_phase(model, config, search, rounded, on_progress)
-        phases.append("restricted")
-    gap = search.gap(model.instance.obj_scale)
-    if (gap is None or gap > config.target_gap_pct / 100.0) and search.remaining() > 0.1:
-        start = search.assignment if search.assignment is not None else hint
-        out = model.solve_cpsat(config, search.remaining(), start, search.lp_bound,
-                                on_progress, "cpsat", (search.t0, search.limit))
-        search.offer(out, full=True)
-        phases.append("cpsat")
-    return search, phases
+    """The one search (``solver.model.run_search``) on the joint model."""
+    return run_search(model, config, hint, on_progress)
 
 
 # ----- hint -------------------------------------------------------------------------------

@@ -189,7 +189,6 @@ def test_demo_is_deterministic(demo_store) -> None:
 def test_quota_102_names_levers_and_the_fix_solves(demo_store) -> None:
     from data.landscape import load_landscape
     from data.presets import load_preset
-
     from solver.explain import relaxed_scenario
 
     land = load_landscape(demo_store)
