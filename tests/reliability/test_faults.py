@@ -21,7 +21,7 @@ import pytest
 from data.db import connect
 from data.paths import list_stores
 from data.store import read_meta
-from solver import solve
+from solver import Scenario, solve
 from solver.result import Status
 from solver.synthetic import grid_landscape
 from solver.validate import check_allocation
@@ -199,16 +199,29 @@ def test_unfinished_cpsat_bound_is_not_taken_as_proof(demo_landscape) -> None:
     assert out.bound_units is None or out.bound_units >= known_units - 1
 
 
-def test_solve_that_finds_nothing_in_time_says_so() -> None:
-    """40,000 synthetic parcels with 1 s: UNKNOWN, no assignment, a message to allow more time."""
+def test_infeasible_scenario_that_used_to_time_out_is_proven_and_named() -> None:
+    """40,000 synthetic parcels, balanced preset, 1 s: before the flow core this ended UNKNOWN
+    ("allow more time"); the grids have no unused land, so the growth target, the farmland
+    quota, the ecological floor and 占补平衡 cannot all hold. Now the flow proves it and the
+    explanation names the levers."""
     from data.presets import load_preset
 
     land = grid_landscape(200, 200)
     result = solve(land, load_preset("balanced").with_value("solver.time_limit_s", 1.0))
     print(f"status {result.status} wall {result.wall_time_s:.2f} s phases {result.phases}")
-    assert result.status == Status.UNKNOWN
-    assert result.assignment is None and not result.has_solution
-    assert result.objective is None and result.gap is None
+    assert result.status == Status.INFEASIBLE and result.phases[0] == "flow:infeasible"
+    assert result.assignment is None and result.objective is None and result.gap is None
+    assert result.explanation is not None and result.explanation.suggestions
+    assert "相互冲突" in result.message_zh
+
+
+def test_search_that_found_nothing_says_allow_more_time() -> None:
+    """UNKNOWN (no allocation, no proof) stays a distinct outcome with its own message."""
+    from solver.instance import build_instance
+    from solver.model import AllocationModel, _Search, build_result
+
+    land = grid_landscape(10, 10)
+    model = AllocationModel(build_instance(land, Scenario()))
+    result = build_result(model, _Search(0.0, 1.0), Status.UNKNOWN, ["cpsat"], 1.0, None)
+    assert result.assignment is None and not result.has_solution and result.gap is None
     assert "time limit" in result.message and "时限" in result.message_zh
-    assert result.wall_time_s < 2 * 1.0 + 3.0
-    assert np.all(np.isfinite(land.area_ha))
