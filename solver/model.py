@@ -2,6 +2,9 @@
 
 Solve strategy (all phases share one wall-clock limit, ``scenario.solver.time_limit_s``):
 
+0. **Exact core** (``solver.exact``): the nested area targets as a min-cost flow, side rows
+   priced by Lagrangian multipliers, split parcels closed by CP-SAT. Without compactness this
+   usually ends the search at a proven gap of ≈ 0; it also proves infeasibility.
 1. **LP relaxation** of the identical model (HiGHS through ``scipy.optimize.linprog``,
    at most 40 % of the time limit). Its optimum is a proven upper bound; if it is
    infeasible, so is the allocation problem. If it does not finish (large models with
