@@ -259,10 +259,14 @@ def _solve_residual(inst: Instance, config: SolverConfig, start: np.ndarray, fre
     if budget <= 0.05:
         return False
     # one worker: the repair is small, and one worker makes it deterministic
-    res = residual(inst.restrict(fixed), replace(config, workers=1), budget, start, t0)
+    # the repair only needs a feasible, linearly good start: leave compactness to the later
+    # phases (a restricted model with compactness rows was too slow to find anything)
+    linear = replace(inst, edge_reward=np.zeros_like(inst.edge_reward))
+    res = residual(linear.restrict(fixed), replace(config, workers=1), budget, start, t0)
     if res is None:
         return False
-    assignment, units = res
+    assignment = res[0]
+    units = inst.units_of(assignment)
     if out.objective_units is None or units > out.objective_units:
         out.assignment, out.objective_units = assignment, units
         if out.first_s is None:
