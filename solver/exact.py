@@ -177,7 +177,7 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         if _gap(out, best_bound - inst.status_quo_units) <= target and not bad:
             break
     out.bound_units = best_bound - inst.status_quo_units
-    _repair(inst, config, out, candidates, last_violating, deadline, t0, residual)
+    _repair(inst, config, out, candidates, last_violating, rows, deadline, t0, residual)
     return out
 
 
@@ -209,7 +209,7 @@ def _offer(inst: Instance, out: ExactOutcome, flow: FlowOutcome, rows: list[Side
 
 def _repair(inst: Instance, config: SolverConfig, out: ExactOutcome,
             candidates: list[FlowOutcome], last_violating: FlowOutcome | None,
-            deadline: float, t0: float, residual: ResidualSolver) -> None:
+            rows: list[SideRow], deadline: float, t0: float, residual: ResidualSolver) -> None:
     """CP-SAT on the split / flipping parcels (and more by regret), the rest fixed."""
     base = candidates[-1]
     if base.assignment is None:
@@ -217,9 +217,12 @@ def _repair(inst: Instance, config: SolverConfig, out: ExactOutcome,
     if out.assignment is not None and not base.split.size and last_violating is None:
         return
     seed = set(base.split.tolist())
-    if last_violating is not None and last_violating.assignment is not None:
+    sides_hold = not any(p.violated(base.assignment) for p in _prices(rows))
+    if not sides_hold and last_violating is not None and last_violating.assignment is not None:
+        # the parcels that flip between the last violating and the final prices are where
+        # the side rows are decided
         seed |= set(np.flatnonzero(last_violating.assignment != base.assignment).tolist())
-    size = max(RESIDUAL_START, 2 * len(seed))
+    size = max(RESIDUAL_START, len(seed) + RESIDUAL_START)
     while size <= RESIDUAL_MAX and time.monotonic() < deadline - 0.05:
         free = _free_parcels(inst, base.assignment, seed, size)
         found = _solve_residual(inst, config, base.assignment, free, out, deadline, t0,
