@@ -21,7 +21,7 @@ from solver.demand import DemandRow
 from solver.instance import AREA_SCALE, GRAIN_SCALE, Instance, build_instance
 from solver.landscape import Landscape
 from solver.rules import SlackPenalty, constraint_rules
-from solver.scenario import Scenario
+from solver.scenario import Scenario, ScenarioError, documented_keys
 from solver.targets import AreaTarget
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -77,6 +77,11 @@ class Explanation:
     context: dict[str, float]
     determined: bool = True
     alternatives: tuple[Suggestion, ...] = ()
+
+    @property
+    def can_apply(self) -> bool:
+        """Every joint suggestion lies inside its lever's range (one click can apply them)."""
+        return bool(self.suggestions) and all(_in_range(s) for s in self.suggestions)
 
     def to_dict(self) -> dict[str, Any]:
         return {"message_zh": self.message_zh, "message_en": self.message_en,
@@ -351,8 +356,9 @@ def explain_infeasibility(landscape: Landscape, scenario: Scenario,
                           t0 + 0.3 * time_limit_s)
     sugg = tuple(_suggestion(inst, k, slack[k], alone.get(k)) for k in conflicting)
     sugg = _verified(landscape, scenario, inst, sugg, slack, t0 + time_limit_s)
-    alt = tuple(_suggestion(inst, k, v, v) for k, v in alone.items()
-                if k not in conflicting and v > 0)
+    # a lever that would have to leave its allowed range cannot be the fix on its own
+    alt = tuple(a for a in (_suggestion(inst, k, v, v) for k, v in alone.items()
+                            if k not in conflicting and v > 0) if _in_range(a))
     zh, en = _messages(ctx, sugg, alt)
     return Explanation(zh, en, sugg, ctx, alternatives=alt)
 
@@ -408,6 +414,15 @@ def _alone_slacks(inst: Instance, names: list[str], conflicting: list[str],
     return out
 
 
+def _in_range(s: Suggestion) -> bool:
+    """Whether a suggested value lies inside the lever's documented range."""
+    spec = {row["key"]: row for row in documented_keys()}.get(s.key)
+    if spec is None or isinstance(s.suggested, bool):
+        return True
+    lo, hi = spec.get("lo"), spec.get("hi")
+    return (lo is None or s.suggested >= lo) and (hi is None or s.suggested <= hi)
+
+
 def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,
               sugg: tuple[Suggestion, ...], slack: dict[str, int], deadline: float
               ) -> tuple[Suggestion, ...]:
@@ -416,12 +431,17 @@ def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,
     from solver.model import solve_quietly  # deferred: model imports ortools
 
     step = int(inst.area[inst.mutable].max()) if inst.mutable.any() else 0
+    if not all(_in_range(s) for s in sugg):
+        return sugg  # a suggested value outside its lever's range cannot be applied as is
     for extra in (0, step):
         trial = tuple(_suggestion(inst, s.key, slack[f"{s.key}|{s.side}"] + extra,
                                   None, s.side) if extra else s for s in sugg)
         relaxed = scenario
-        for s in trial:
-            relaxed = apply_suggestion(relaxed, s)
+        try:
+            for s in trial:
+                relaxed = apply_suggestion(relaxed, s)
+        except ScenarioError:  # widened past a lever's allowed range
+            return sugg
         budget = max(min(deadline - time.monotonic(), 5.0), 1.0)
         if solve_quietly(landscape, relaxed, budget):
             return tuple(replace(s, verified=True, alone_value=o.alone_value)

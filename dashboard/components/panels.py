@@ -104,7 +104,7 @@ def infeasibility_panel(result, scenario, preset: str) -> None:
     with st.container(border=True):
         st.subheader(f"⚠️ {t('infeasible_title')}")
         st.text(explanation.message_zh if lang == "zh" else explanation.message_en)
-        if explanation.suggestions and st.button(t("apply_relaxation"), type="primary",
+        if explanation.can_apply and st.button(t("apply_relaxation"), type="primary",
                                                  disabled=ui.read_only()):
             st.session_state["pending_scenario"] = (relaxed_scenario(scenario, explanation), preset)
             st.rerun()
