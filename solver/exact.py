@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,7 +46,6 @@ class ExactOutcome:
     first_s: float | None = None
     flow_solves: int = 0
     residual_parcels: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 # ----- side rows --------------------------------------------------------------------------
@@ -147,23 +146,21 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         out.infeasible = True
         return out
     if flow.status != "optimal":
-        out.notes.append(f"flow:{flow.status}")
         return out
-    edge_room = _edge_room(inst) if with_compactness else 0
+    # with compactness the flow's bound must leave room for every edge reward
+    edge_room = int(inst.edge_reward.sum()) if with_compactness else 0
     best_bound = flow.bound_units + edge_room
     candidates: list[FlowOutcome] = [flow]
     last_violating: FlowOutcome | None = None
-    target = config.target_gap_pct / 100.0
     for _ in range(MAX_PRICE_ROUNDS):
         a = candidates[-1].assignment
         bad = [p for p in prices if p.violated(a)]
         _offer(inst, out, candidates[-1], rows, t0)
         if not bad:  # split parcels (if any) are closed by the residual repair
             break
-        if not prices or time.monotonic() > deadline:
+        if time.monotonic() > deadline:
             break
-        if bad:
-            last_violating = candidates[-1]
+        last_violating = candidates[-1]
         for p in prices:
             p.update(p.violated(a), _start_price(inst, p.row))
         extra = sum((p.extra() for p in prices), np.zeros(inst.coef.shape))
@@ -174,24 +171,9 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         bound = flow.bound_units + sum(p.const() for p in prices) + edge_room
         best_bound = min(best_bound, bound)
         candidates.append(flow)
-        if _gap(out, best_bound - inst.status_quo_units) <= target and not bad:
-            break
     out.bound_units = best_bound - inst.status_quo_units
     _repair(inst, config, out, candidates, last_violating, rows, deadline, t0, residual)
     return out
-
-
-def _edge_room(inst: Instance) -> int:
-    """Most compactness reward any assignment can add on top of the linear terms."""
-    return int(inst.edge_reward.sum())
-
-
-def _gap(out: ExactOutcome, bound: float) -> float:
-    if out.objective_units is None:
-        return float("inf")
-    scale = 1_000_000
-    return max(bound - out.objective_units, 0.0) / scale / max(abs(out.objective_units) / scale,
-                                                                1.0)
 
 
 def _offer(inst: Instance, out: ExactOutcome, flow: FlowOutcome, rows: list[SideRow],

@@ -154,8 +154,8 @@ def split_targets(inst: Instance, targets: tuple[AreaTarget, ...] | None = None
     return nested, crossing
 
 
-def _tree(inst: Instance, nested: list[AreaTarget], index: dict, mutable: np.ndarray,
-          elastic: bool) -> tuple[list[_Node], list[str]]:
+def _tree(inst: Instance, nested: list[AreaTarget], index: dict, mutable: np.ndarray
+          ) -> tuple[list[_Node], list[str]]:
     """Laminar tree of target nodes (largest first); equal cell sets share a node.
     Returns the nodes and the keys of targets that are violated by constants alone."""
     nodes: list[_Node] = []
@@ -235,7 +235,7 @@ def solve_flow(inst: Instance, extra: np.ndarray | None = None, elastic: bool = 
     cell, index = _cell_ids(inst, mutable)
     if nested is None:
         nested = split_targets(inst)[0]
-    nodes, broken = _tree(inst, nested, index, mutable, elastic)
+    nodes, broken = _tree(inst, nested, index, mutable)
     if elastic and soft_keys is not None:
         broken = [k for k in broken if k not in soft_keys]
         for n in nodes:
@@ -293,8 +293,7 @@ def _solve_network(inst: Instance, cell: np.ndarray, index: dict, nodes: list[_N
         return FlowOutcome(name, None, np.zeros(0, np.int64), None, time.monotonic() - t0)
     flows = smcf.flows(arcs)
     assignment, split = _assignment(inst, mutable_idx, rows, cls, flows[:rows.size])
-    bound = None if elastic else _bound(inst, smcf.optimal_cost(), scale, total, extra,
-                                        nodes)
+    bound = None if elastic else _bound(inst, smcf.optimal_cost(), scale, total, extra)
     return FlowOutcome("optimal", assignment, split, bound, time.monotonic() - t0)
 
 
@@ -340,7 +339,7 @@ def _assignment(inst: Instance, mutable_idx: np.ndarray, rows: np.ndarray, cls: 
 
 
 def _bound(inst: Instance, optimal_cost: int, scale: float, total: int,
-           extra: np.ndarray | None, nodes: list[_Node]) -> float:
+           extra: np.ndarray | None) -> float:
     """Proven upper bound of the relaxation in objective units (status quo not subtracted).
 
     Rounding each unit cost moves it by ≤ 0.5/scale units per m², so the true optimum is at

@@ -10,18 +10,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data.demo import build_demo
 from tests.conftest import REPO_ROOT
 
 APP = str(REPO_ROOT / "dashboard" / "app.py")
 TIMEOUT = 120
-
-
-@pytest.fixture(scope="module")
-def store_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("app_stores")
-    build_demo(folder / "demo.duckdb", rows=60, cols=75, cell_m=500.0)
-    return folder
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components import solving
 from data.db import connect, query
-from data.demo import build_demo
 from data.presets import load_preset
 from tests.conftest import REPO_ROOT
 
@@ -23,13 +22,6 @@ TIMEOUT = 120
 ROWS = [{"class": "cropland", "min_pct": 90.0},
         {"class": "built", "region": "城关镇", "max_ha": 100000.0}]
 LINK_VALUE = json.dumps(ROWS, ensure_ascii=False, separators=(",", ":"))
-
-
-@pytest.fixture(scope="module")
-def store_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demand_stores")
-    build_demo(folder / "demo.duckdb", rows=60, cols=75, cell_m=500.0)
-    return folder
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.components import periods
 from data.presets import load_preset
 from solver import ScenarioError
-from tests.dashboard.test_app import APP, TIMEOUT, store_dir  # noqa: F401 - shared fixture
+from tests.dashboard.test_app import APP, TIMEOUT
 
 
 def test_default_table_phases_the_growth_target():

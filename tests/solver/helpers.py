@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+
 import numpy as np
 
 from solver import solve
@@ -22,6 +25,18 @@ def solve_checked(land: Landscape, scenario: Scenario, **kwargs) -> AllocationRe
     else:
         assert result.assignment is None
     return result
+
+
+def brute_force(land: Landscape, scenario: Scenario, classes: Iterable[int]) -> float | None:
+    """Best objective over every assignment (of ``classes``) the validator accepts;
+    None when none is valid."""
+    best = None
+    for combo in itertools.product(list(classes), repeat=land.n_parcels):
+        a = np.array(combo)
+        if not check_allocation(land, scenario, a):
+            value = objective_value(land, scenario, a)
+            best = value if best is None else max(best, value)
+    return best
 
 
 def feasible(result: AllocationResult) -> bool:

@@ -6,11 +6,9 @@ it directly.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
-from helpers import solve_checked
+from helpers import brute_force, solve_checked
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,12 +200,13 @@ def test_quota_102_names_levers_and_the_fix_solves(demo_store) -> None:
     fixed = relaxed_scenario(s, ex)
     assert solve_checked(land, fixed).status in (Status.OPTIMAL, Status.FEASIBLE)
     quota = next(x for x in ex.suggestions + ex.alternatives if x.key == "farmland.quota_pct")
-    alone = quota.alone_value if quota.alone_value is not None else quota.suggested
-    # minimal within 1 %: 1 % above the suggested quota (moving only the quota) is infeasible
-    if quota.alone_value is not None:
-        tighter = s.with_value("farmland.quota_pct", round(alone * 1.01, 1))
-        assert solve(land, tighter.with_value("solver.time_limit_s", 5.0)).status == (
-            Status.INFEASIBLE)
+    assert quota.alone_value is not None and quota.alone_value < 102.0
+    # moving only the quota: its suggested value solves, one lever step (0.1 %) more does not
+    alone = s.with_value("solver.time_limit_s", 5.0)
+    assert solve_checked(land, alone.with_value("farmland.quota_pct", quota.alone_value)).status in (
+        Status.OPTIMAL, Status.FEASIBLE)
+    tighter = alone.with_value("farmland.quota_pct", round(quota.alone_value + 0.1, 1))
+    assert solve(land, tighter).status == Status.INFEASIBLE
 
 
 # ----- brute force with demand rows --------------------------------------------------------
@@ -228,22 +227,12 @@ def demand_instances(draw: st.DrawFn) -> tuple:
     return land, s.with_demand([{"class": cls, "region": region, kind: value}])
 
 
-def _brute_force(land: Landscape, s: Scenario) -> float | None:
-    best = None
-    for combo in itertools.product(range(7), repeat=land.n_parcels):
-        a = np.array(combo)
-        if not check_allocation(land, s, a):
-            value = objective_value(land, s, a)
-            best = value if best is None else max(best, value)
-    return best
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(demand_instances())
 def test_engine_matches_brute_force_with_demand(case: tuple) -> None:
     land, s = case
     r = solve(land, s)
-    best = _brute_force(land, s)
+    best = brute_force(land, s, range(7))
     if r.status in (Status.OPTIMAL, Status.FEASIBLE):
         assert check_allocation(land, s, r.assignment) == []
         value = objective_value(land, s, r.assignment)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
-
-import numpy as np
 from conftest import make_landscape
+from helpers import brute_force
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,18 +40,6 @@ def instances(draw: st.DrawFn) -> tuple:
     return land, Scenario.from_dict(data)
 
 
-def brute_force(land, scenario) -> float | None:
-    """Best objective over every assignment the validator accepts (None = infeasible)."""
-    classes = [land.class_keys.index(k) for k in (*USES, "water", "unused")]
-    best = None
-    for combo in itertools.product(classes, repeat=land.n_parcels):
-        a = np.array(combo)
-        if not check_allocation(land, scenario, a):
-            value = objective_value(land, scenario, a)
-            best = value if best is None else max(best, value)
-    return best
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_solver_matches_brute_force(case: tuple) -> None:
@@ -61,7 +47,8 @@ def test_solver_matches_brute_force(case: tuple) -> None:
     if land.n_parcels > 4:
         scenario = scenario.with_value("growth.min_new_built_ha", 0.0)
     result = solve(land, scenario)
-    best = brute_force(land, scenario) if land.n_parcels <= 4 else "skip"
+    classes = [land.class_keys.index(k) for k in (*USES, "water", "unused")]
+    best = brute_force(land, scenario, classes) if land.n_parcels <= 4 else "skip"
     if result.status in (Status.OPTIMAL, Status.FEASIBLE):
         assert check_allocation(land, scenario, result.assignment) == []
         value = objective_value(land, scenario, result.assignment)
