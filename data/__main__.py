@@ -6,6 +6,7 @@
     python -m data info --db stores/demo.duckdb
     python -m data indicators --db stores/demo.duckdb [--assignment result.parquet]
     python -m data export --db stores/demo.duckdb --assignment result.parquet --out map.gpkg
+    python -m data export --db stores/wuhan_300m.duckdb --assignment result.parquet --out map.tif
     python -m data export --db stores/demo.duckdb --saved 方案A --out brief.html --lang en
     python -m data scenarios list --db stores/demo.duckdb
 """
@@ -92,7 +93,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             bundle = exports.ExportBundle.from_files(args.db, args.assignment, args.scenario,
                                                      args.summary, args.name)
-        out = exports.export(bundle, args.out, kind=args.kind, lang=args.lang, wkt=args.wkt)
+        out = exports.export(bundle, args.out, kind=args.kind, lang=args.lang, wkt=args.wkt,
+                             raster_grid=args.raster_grid)
     except (library.LibraryError, ValueError, OSError, RuntimeError, duckdb.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -136,11 +138,14 @@ def _add_library_commands(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--summary", type=Path, help="solver summary JSON (status, gap, ...)")
     export.add_argument("--name", help="display name (default: scenario name or file stem)")
     export.add_argument("--out", required=True, type=Path,
-                        help="output: .gpkg .parquet .csv (allocation), .xlsx, .html")
+                        help="output: .gpkg .parquet .csv .tif (allocation), .xlsx, .html")
     export.add_argument("--kind", choices=["allocation", "indicators", "report"],
                         help="what to write (default from the suffix; csv + indicators)")
     export.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
     export.add_argument("--wkt", action="store_true", help="add geometry_wkt to an allocation CSV")
+    export.add_argument("--raster-grid", choices=["source", "cell"], default="source",
+                        help=".tif of a grid store: the source raster's grid (default) or one "
+                             "pixel per cell")
     export.set_defaults(run=cmd_export)
 
     scenarios = sub.add_parser("scenarios", help="list, rename, duplicate or delete saved "

@@ -18,7 +18,8 @@ import pandas as pd
 import shapely
 from scipy import ndimage
 
-from data.store import StoreContent, grid_adjacency, write_store
+from data.grid import grid_adjacency
+from data.store import StoreContent, write_store
 
 DEMO_CRS = "EPSG:32650"            # WGS 84 / UTM 50N: the demo sits in the middle Yangtze plain
 DEMO_ORIGIN = (240_000.0, 3_370_000.0)  # south-west corner, UTM metres (≈ 114.3° E, 30.4° N)

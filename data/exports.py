@@ -1,4 +1,4 @@
-"""Exports of an allocation: GeoPackage, GeoParquet, CSV, indicator CSV/Excel, HTML briefing.
+"""Exports of an allocation: GeoPackage, GeoParquet, CSV, GeoTIFF, indicator CSV/Excel, HTML briefing.
 
 An :class:`ExportBundle` holds what is exported — an assignment (``parcel_id, land_use``),
 its indicator table, the scenario TOML and the solver summary — and is made from a saved
@@ -15,6 +15,12 @@ Allocation layers (GeoPackage layer ``allocation``, GeoParquet, CSV) have one ro
 
 with ``use_*`` the store's class codes, geometry in the store's metric CRS (``meta.crs``).
 CSV has no geometry unless asked (``wkt=True`` adds ``geometry_wkt`` in the same CRS).
+
+A grid store (a raster import) also exports a GeoTIFF of store class codes (the source's own
+codes), nodata −1: on the source raster's grid by default — unchanged cells keep every source
+pixel, changed cells take their new class on their valid pixels, so restricted pixels can be
+checked against the mask and a re-import at the same cell size gives the allocation back — or
+with one pixel per cell (``raster_grid="cell"``).
 """
 
 from __future__ import annotations
@@ -33,25 +39,28 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 import shapely
 
 from data import store
 from data.db import connect
+from data.grid import NODATA, GridSpec, source_pixels
 from data.indicators import GROUPS, compute_indicators, transition_matrix
 
 if TYPE_CHECKING:
     from data.library import SavedScenario
 
-ALLOCATION_SUFFIXES = (".gpkg", ".parquet", ".csv")
+ALLOCATION_SUFFIXES = (".gpkg", ".parquet", ".csv", ".tif")
 #: Output suffix → what it holds by default (``csv`` can also hold indicators: ``kind=``).
 DEFAULT_KIND = {".gpkg": "allocation", ".parquet": "allocation", ".csv": "allocation",
-                ".xlsx": "indicators", ".html": "report"}
+                ".tif": "allocation", ".xlsx": "indicators", ".html": "report"}
 KINDS: dict[str, tuple[str, ...]] = {
-    "allocation": (".gpkg", ".parquet", ".csv"),
+    "allocation": (".gpkg", ".parquet", ".csv", ".tif"),
     "indicators": (".csv", ".xlsx"),
     "report": (".html",),
 }
-MIME = {".gpkg": "application/geopackage+sqlite3", ".parquet": "application/vnd.apache.parquet",
+MIME = {".gpkg": "application/geopackage+sqlite3", ".tif": "image/tiff",
+        ".parquet": "application/vnd.apache.parquet",
         ".csv": "text/csv", ".html": "text/html",
         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 FLAG_COLUMNS = store.FLAG_COLUMNS
@@ -74,6 +83,7 @@ class StoreTables:
     regions: pd.DataFrame
     parcels: pd.DataFrame        # all parcel columns, incl. geom_wkb and geom_wgs84_wkb
     adjacency: pd.DataFrame
+    grid: GridSpec | None = None  # grid stores: the source grid
 
     @property
     def crs(self) -> str:
@@ -84,14 +94,14 @@ class StoreTables:
         return self.parcels["parcel_id"].to_numpy(dtype=np.int64)
 
 
-def read_store_tables(store_path: str | Path) -> StoreTables:
-    """Meta, classes, regions, parcels (with geometry) and adjacency of a store (read-only)."""
+def read_store_tables(store_path: str | Path, geometry: bool = True) -> StoreTables:
+    """Meta, classes, regions, parcels (with geometry unless told) and adjacency of a store."""
     con = connect(store_path)
     try:
         return StoreTables(meta=store.read_meta(con), classes=store.read_classes(con),
                            regions=store.read_regions(con),
-                           parcels=store.read_parcels(con, with_geometry=True),
-                           adjacency=store.read_adjacency(con))
+                           parcels=store.read_parcels(con, with_geometry=geometry),
+                           adjacency=store.read_adjacency(con), grid=store.read_grid(con))
     finally:
         con.close()
 
@@ -357,6 +367,47 @@ def write_allocation(frame: gpd.GeoDataFrame, path: str | Path, wkt: bool = Fals
     raise ExportError(f"{path.name}: allocations are exported as .gpkg, .parquet or .csv")
 
 
+def write_allocation_raster(tables: StoreTables, codes: np.ndarray, path: str | Path,
+                            raster_grid: str = "source") -> Path:
+    """An allocation as a GeoTIFF of class codes (int16, nodata −1) of a grid store.
+
+    Parameters
+    ----------
+    tables : StoreTables
+        A grid store's tables (``tables.grid`` set).
+    codes : ndarray
+        Class code of each parcel in store order.
+    path : str or Path
+        The ``.tif`` to write.
+    raster_grid : {'source', 'cell'}
+        The source raster's grid (unchanged cells keep their source pixels) or one pixel per cell.
+    """
+    grid = tables.grid
+    if grid is None:
+        raise ExportError("GeoTIFF exports need a grid store (one imported from a land-cover "
+                          "raster); export this parcel store as .gpkg or .parquet instead")
+    rows = tables.parcels["grid_row"].to_numpy(dtype=np.int64)
+    cols = tables.parcels["grid_col"].to_numpy(dtype=np.int64)
+    if raster_grid == "source":
+        before = tables.parcels["land_use"].to_numpy(dtype=np.int64)
+        pixels, transform = source_pixels(grid, rows, cols, before, codes), grid.transform
+    elif raster_grid == "cell":
+        pixels = np.full(grid.cell_shape, NODATA, dtype=np.int16)
+        pixels[rows, cols] = codes
+        transform = grid.cell_transform()
+    else:
+        raise ExportError(f"raster_grid must be 'source' or 'cell', got {raster_grid!r}")
+    return _atomic(Path(path), lambda tmp: _write_geotiff(tmp, pixels, transform, grid.crs))
+
+
+def _write_geotiff(path: Path, pixels: np.ndarray, transform, crs: str) -> None:
+    profile = {"driver": "GTiff", "height": pixels.shape[0], "width": pixels.shape[1],
+               "count": 1, "dtype": "int16", "nodata": NODATA, "crs": crs,
+               "transform": transform, "compress": "deflate", "tiled": True}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(pixels.astype(np.int16), 1)
+
+
 # -- indicators ---------------------------------------------------------------------------------
 def write_indicators_csv(indicators: pd.DataFrame, path: str | Path) -> Path:
     """The tidy indicator table as UTF-8 CSV (with BOM, for Excel)."""
@@ -412,7 +463,8 @@ def summary_table(name: str, summary: Mapping[str, Any], meta: Mapping[str, str]
 
 # -- one entry point ----------------------------------------------------------------------------
 def export(bundle: ExportBundle, out_path: str | Path, kind: str | None = None,
-           lang: str = "zh", wkt: bool = False, tables: StoreTables | None = None) -> Path:
+           lang: str = "zh", wkt: bool = False, tables: StoreTables | None = None,
+           raster_grid: str = "source") -> Path:
     """Write ``bundle`` to ``out_path`` in the format its suffix names.
 
     Parameters
@@ -420,7 +472,7 @@ def export(bundle: ExportBundle, out_path: str | Path, kind: str | None = None,
     bundle : ExportBundle
         The allocation and what goes with it.
     out_path : str or Path
-        ``.gpkg``, ``.parquet`` or ``.csv`` (allocation), ``.xlsx`` (indicators), ``.html``
+        ``.gpkg``, ``.parquet``, ``.csv`` or ``.tif`` (allocation), ``.xlsx`` (indicators), ``.html``
         (briefing report); ``.csv`` holds the indicators with ``kind="indicators"``.
     kind : {'allocation', 'indicators', 'report'}, optional
         What to write; default from the suffix (:data:`DEFAULT_KIND`).
@@ -430,6 +482,8 @@ def export(bundle: ExportBundle, out_path: str | Path, kind: str | None = None,
         Add ``geometry_wkt`` to an allocation CSV.
     tables : StoreTables, optional
         The store, when already read (saves a read per export).
+    raster_grid : {'source', 'cell'}
+        ``.tif`` only: the source raster's grid or one pixel per cell.
 
     Returns
     -------
@@ -443,8 +497,12 @@ def export(bundle: ExportBundle, out_path: str | Path, kind: str | None = None,
     """
     out_path = Path(out_path)
     kind = _check_kind(out_path.suffix.lower(), kind, lang)
-    tables = tables if tables is not None else read_store_tables(bundle.store_path)
+    raster = out_path.suffix.lower() == ".tif"
+    tables = tables if tables is not None else read_store_tables(bundle.store_path,
+                                                                 geometry=not raster)
     codes = aligned_codes(tables, bundle.assignment)
+    if raster:
+        return write_allocation_raster(tables, codes, out_path, raster_grid)
     if kind == "allocation":
         return write_allocation(allocation_frame(tables, codes), out_path, wkt=wkt)
     indicators = bundle_indicators(bundle, tables, codes)

@@ -42,6 +42,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from data.classes import class_roles
 from data.coefficients import SERVICE_KEYS, Coefficients, load_coefficients
 
 GROUPS: tuple[str, ...] = ("structure", "food", "ecology", "development", "landscape",
@@ -198,6 +199,7 @@ class _Context:
     """Assignment-independent arrays: parcels, regions, classes, coefficients, edges."""
 
     keys: tuple[str, ...]
+    roles: tuple[str, ...]        # (K,) role of each class: what the indicators count
     codes: pd.Index
     sansheng: np.ndarray          # (K,) str
     area: np.ndarray              # (n,)
@@ -223,9 +225,9 @@ class _Context:
     def n_regions(self) -> int:
         return len(self.region_names)
 
-    def is_class(self, cls: np.ndarray, *keys: str) -> np.ndarray:
-        """Boolean mask of parcels whose class is one of ``keys`` (absent keys match nothing)."""
-        wanted = [self.keys.index(k) for k in keys if k in self.keys]
+    def is_class(self, cls: np.ndarray, *roles: str) -> np.ndarray:
+        """Boolean mask of parcels whose class has one of ``roles`` (absent roles match nothing)."""
+        wanted = [j for j, role in enumerate(self.roles) if role in roles]
         return np.isin(cls, wanted)
 
     def by_region(self, weights: np.ndarray) -> np.ndarray:
@@ -278,19 +280,19 @@ def _edges(parcels: pd.DataFrame, adjacency: pd.DataFrame
 
 def _context(parcels: pd.DataFrame, adjacency: pd.DataFrame, classes: pd.DataFrame,
              regions: pd.DataFrame, coefficients: Coefficients) -> _Context:
-    keys = tuple(classes["key"])
+    keys, roles = tuple(classes["key"]), tuple(class_roles(classes))
     region, names, population = _regions(parcels, regions)
     grades = (parcels["farmland_grade"] if "farmland_grade" in parcels.columns
               else np.zeros(len(parcels)))  # no grades: every parcel takes the default grade
     edge_a, edge_b, edge_m = _edges(parcels, adjacency)
     return _Context(
-        keys=keys, codes=pd.Index(classes["code"]), sansheng=classes["sansheng"].to_numpy(),
+        keys=keys, roles=roles, codes=pd.Index(classes["code"]), sansheng=classes["sansheng"].to_numpy(),
         area=parcels["area_ha"].to_numpy(dtype=float), region=region, region_names=names,
         population=population, basic=_flag(parcels, "is_basic_farmland"),
         red_line=_flag(parcels, "is_red_line"), urban=_flag(parcels, "in_urban_boundary"),
         grain=coefficients.grain_t_per_ha(grades), grade=coefficients.effective_grade(grades),
-        esv_service=coefficients.esv_service_per_ha(keys),
-        carbon=coefficients.carbon_per_ha(keys), edge_a=edge_a, edge_b=edge_b, edge_m=edge_m,
+        esv_service=coefficients.esv_service_per_ha(roles),
+        carbon=coefficients.carbon_per_ha(roles), edge_a=edge_a, edge_b=edge_b, edge_m=edge_m,
     )
 
 
@@ -588,7 +590,7 @@ def compute_indicators(parcels: pd.DataFrame, adjacency: pd.DataFrame, classes: 
     adjacency : DataFrame
         ``parcel_a, parcel_b, shared_m`` (pairs naming parcels not in ``parcels`` are ignored).
     classes : DataFrame
-        The ``land_classes`` table: ``code, key, sansheng`` (role keys as in ``key``).
+        The ``land_classes`` table: ``code, key, sansheng`` and ``role`` (the key where absent).
     regions : DataFrame
         ``region_id, name_zh, population``.
     assignment : array-like of int

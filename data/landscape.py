@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from data import store
+from data.classes import class_roles
 from data.db import connect
 from solver.landscape import ROLES, Landscape
 
@@ -31,7 +32,7 @@ def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions:
                           adjacency: pd.DataFrame, suitability: np.ndarray,
                           coefficients=None) -> Landscape:
     """Assemble a :class:`Landscape` from store tables (parcels ordered as ``suitability`` rows)."""
-    roles = classes["role"] if "role" in classes.columns else classes["key"]
+    roles = class_roles(classes)
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"class roles {sorted(unknown)} are not solver roles {ROLES}")

@@ -18,12 +18,14 @@ import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from data import suitability
+from data.classes import CLASSES_CAS, TABLE_COLUMNS, class_roles, read_class_table
 from data.db import connect, load_sql, query, query_df
+from data.grid import GridSpec
 
-CLASSES_CAS = Path(__file__).parent / "coefficients" / "classes_cas.csv"
 MAP_SIMPLIFY_M = 5.0  # WGS 84 map copies are simplified by this tolerance (metres) before reprojecting
 
 PARCEL_ATTRIBUTES: dict[str, object] = {
@@ -32,6 +34,8 @@ PARCEL_ATTRIBUTES: dict[str, object] = {
     "dist_road_m": float, "is_basic_farmland": bool, "is_red_line": bool,
     "in_urban_boundary": bool, "no_conversion": bool,
 }
+GRID_COLUMNS = ("crs", "pixel_m", "block_pixels", "origin_x", "origin_y", "pixel_rows",
+                "pixel_cols", "pixels")
 FLAG_COLUMNS = ("is_basic_farmland", "is_red_line", "in_urban_boundary", "no_conversion")
 
 
@@ -54,19 +58,28 @@ class StoreContent:
         parcel_a < parcel_b, shared_m; computed from the geometry when absent.
     class_shares : DataFrame, optional
         parcel_id, land_use, share; 1.0 for the parcel's own class when absent.
+    grid : GridSpec, optional
+        Grid stores: the source grid. ``parcels`` is then a plain DataFrame with ``grid_row``,
+        ``grid_col`` and ``geom_wkb`` (a polygon only for cells cut by nodata, else None).
+    drivers : DataFrame, optional
+        parcel_id and one float column per derived driver (``parcel_drivers`` table).
     """
 
-    parcels: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame | pd.DataFrame
     regions: pd.DataFrame
     meta: dict[str, str]
     classes: pd.DataFrame = field(default_factory=lambda: read_class_table(CLASSES_CAS))
     adjacency: pd.DataFrame | None = None
     class_shares: pd.DataFrame | None = None
+    grid: GridSpec | None = None
+    drivers: pd.DataFrame | None = None
 
-
-def read_class_table(path: str | Path) -> pd.DataFrame:
-    """Read a class table CSV (code, key, name_zh, name_en, color, sansheng)."""
-    return pd.read_csv(path, dtype={"code": "int64"})
+    @property
+    def crs(self) -> pyproj.CRS | None:
+        """The metric CRS of the parcels."""
+        if self.grid is not None:
+            return pyproj.CRS.from_user_input(self.grid.crs)
+        return self.parcels.crs
 
 
 def polygon_adjacency(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -88,29 +101,9 @@ def polygon_adjacency(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     return pairs[pairs["shared_m"] > 1e-6].reset_index(drop=True)
 
 
-def grid_adjacency(parcel_ids: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-                   cell_m: float) -> pd.DataFrame:
-    """Rook neighbours of grid cells given their row and column (no geometry needed)."""
-    index = pd.Series(parcel_ids, index=pd.MultiIndex.from_arrays([rows, cols]))
-    frames = []
-    for d_row, d_col in ((0, 1), (1, 0)):
-        neighbour = pd.MultiIndex.from_arrays([rows + d_row, cols + d_col])
-        found = neighbour.isin(index.index)
-        a = parcel_ids[found]
-        b = index.loc[neighbour[found]].to_numpy()
-        frames.append(pd.DataFrame({"parcel_a": np.minimum(a, b), "parcel_b": np.maximum(a, b)}))
-    pairs = pd.concat(frames, ignore_index=True)
-    pairs["shared_m"] = float(cell_m)
-    return pairs
-
-
 def _parcel_table(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     """The parcels table rows: attributes typed, geometry as WKB, WGS 84 copy and centroid."""
-    table = pd.DataFrame({
-        "parcel_id": parcels["parcel_id"].astype("int64").to_numpy(),
-        "region_id": parcels["region_id"].astype("int64").to_numpy(),
-        "land_use": parcels["land_use"].astype("int64").to_numpy(),
-    })
+    table = _parcel_columns(parcels)
     area = parcels["area_ha"] if "area_ha" in parcels else parcels.geometry.area / 10_000
     table["area_ha"] = np.asarray(area, dtype=float)
     table["geom_wkb"] = shapely.to_wkb(parcels.geometry.to_numpy())
@@ -118,6 +111,36 @@ def _parcel_table(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     table["geom_wgs84_wkb"] = shapely.to_wkb(wgs84.to_numpy())
     centroids = parcels.geometry.centroid.to_crs(4326)
     table["lon"], table["lat"] = centroids.x.to_numpy(), centroids.y.to_numpy()
+    return _with_attributes(table, parcels)
+
+
+def _grid_parcel_table(parcels: pd.DataFrame, grid: GridSpec) -> pd.DataFrame:
+    """Grid-store rows: no polygon per cell, the centre from the grid (cut cells: their own)."""
+    table = _parcel_columns(parcels)
+    table["area_ha"] = parcels["area_ha"].to_numpy(dtype=float)
+    table["grid_row"] = parcels["grid_row"].to_numpy(dtype=np.int64)
+    table["grid_col"] = parcels["grid_col"].to_numpy(dtype=np.int64)
+    table["geom_wkb"] = parcels["geom_wkb"].to_numpy() if "geom_wkb" in parcels else None
+    table["geom_wgs84_wkb"] = None
+    x, y = grid.cell_centres(table["grid_row"].to_numpy(), table["grid_col"].to_numpy())
+    cut = table["geom_wkb"].notna().to_numpy()
+    if cut.any():
+        centres = shapely.centroid(shapely.from_wkb(table.loc[cut, "geom_wkb"].to_numpy()))
+        x[cut], y[cut] = shapely.get_x(centres), shapely.get_y(centres)
+    to_wgs84 = pyproj.Transformer.from_crs(grid.crs, 4326, always_xy=True)
+    table["lon"], table["lat"] = to_wgs84.transform(x, y)
+    return _with_attributes(table, parcels)
+
+
+def _parcel_columns(parcels: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "parcel_id": parcels["parcel_id"].astype("int64").to_numpy(),
+        "region_id": parcels["region_id"].astype("int64").to_numpy(),
+        "land_use": parcels["land_use"].astype("int64").to_numpy(),
+    })
+
+
+def _with_attributes(table: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
     for column, dtype in PARCEL_ATTRIBUTES.items():
         default = False if dtype is bool else np.nan
         values = parcels[column] if column in parcels else pd.Series(default, index=parcels.index)
@@ -132,6 +155,12 @@ def _region_table(regions: pd.DataFrame) -> pd.DataFrame:
     table["geom_wkb"] = [shapely.to_wkb(g) if isinstance(g, shapely.Geometry) else None
                          for g in geometry]
     return table
+
+
+def _class_rows(classes: pd.DataFrame) -> pd.DataFrame:
+    """The land_classes rows; a table without roles (built in code) takes its keys as roles."""
+    rows = classes.assign(role=class_roles(classes)) if "role" not in classes else classes
+    return rows[list(TABLE_COLUMNS)]
 
 
 def content_version(*tables: pd.DataFrame) -> str:
@@ -162,9 +191,10 @@ def write_store(db_path: str | Path, content: StoreContent,
         The written store.
     """
     db_path = Path(db_path)
-    if content.parcels.crs is None or not content.parcels.crs.is_projected:
+    if content.crs is None or not content.crs.is_projected:
         raise ValueError("parcels must be in a projected (metric) CRS before they are stored")
-    parcels = _parcel_table(content.parcels)
+    parcels = (_parcel_table(content.parcels) if content.grid is None
+               else _grid_parcel_table(content.parcels, content.grid))
     adjacency = (content.adjacency if content.adjacency is not None
                  else polygon_adjacency(content.parcels))
     shares = (content.class_shares if content.class_shares is not None
@@ -172,7 +202,7 @@ def write_store(db_path: str | Path, content: StoreContent,
     weights = suitability.load_weights(weights_path)
     scores = suitability.suitability_scores(parcels, content.classes, weights)
     meta = {
-        **content.meta, "crs": content.parcels.crs.to_string(),
+        **content.meta, "crs": content.crs.to_string(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "suitability_weights": suitability.weights_json(weights),
         "version": content_version(parcels, adjacency, content.classes, scores),
@@ -180,14 +210,18 @@ def write_store(db_path: str | Path, content: StoreContent,
     }
     tables = {
         "meta": pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}),
-        "land_classes": content.classes[["code", "key", "name_zh", "name_en", "color", "sansheng"]],
+        "land_classes": _class_rows(content.classes),
         "regions": _region_table(content.regions),
         "parcels": parcels,
         "class_shares": shares[["parcel_id", "land_use", "share"]],
         "suitability": scores,
         "adjacency": adjacency[["parcel_a", "parcel_b", "shared_m"]],
+        "grid": pd.DataFrame([content.grid.to_row()] if content.grid is not None else [],
+                             columns=GRID_COLUMNS),
     }
-    return _write_atomically(db_path, tables)
+    drivers = (content.drivers if content.drivers is not None
+               else pd.DataFrame({"parcel_id": parcels["parcel_id"]}))
+    return _write_atomically(db_path, tables, drivers)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -217,7 +251,8 @@ def remove_stale_temps(db_path: Path) -> list[Path]:
     return removed
 
 
-def _write_atomically(db_path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+def _write_atomically(db_path: Path, tables: dict[str, pd.DataFrame],
+                      drivers: pd.DataFrame) -> Path:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(db_path)
     tmp = db_path.with_name(f".{db_path.name}.tmp{os.getpid()}")
@@ -231,6 +266,9 @@ def _write_atomically(db_path: Path, tables: dict[str, pd.DataFrame]) -> Path:
                 columns = ", ".join(frame.columns)
                 con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM incoming")
                 con.unregister("incoming")
+            con.register("incoming", drivers)
+            con.execute("CREATE TABLE parcel_drivers AS SELECT * FROM incoming")
+            con.unregister("incoming")
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -260,9 +298,42 @@ def read_regions(con: duckdb.DuckDBPyConnection, with_geometry: bool = False) ->
 
 
 def read_parcels(con: duckdb.DuckDBPyConnection, with_geometry: bool = False) -> pd.DataFrame:
-    """All parcel attributes ordered by id; WKB columns only when asked."""
+    """All parcel attributes ordered by id; WKB columns only when asked.
+
+    Grid stores keep no polygon per cell: asked for geometry, the cells are built from the grid
+    here (metric and WGS 84 WKB), so every reader sees the same columns for every store.
+    """
     columns = "*" if with_geometry else "* EXCLUDE (geom_wkb, geom_wgs84_wkb)"
-    return query_df(con, f"SELECT {columns} FROM parcels ORDER BY parcel_id")
+    parcels = query_df(con, f"SELECT {columns} FROM parcels ORDER BY parcel_id")
+    grid = read_grid(con) if with_geometry else None
+    return parcels if grid is None else _with_cell_geometry(parcels, grid)
+
+
+def read_grid(con: duckdb.DuckDBPyConnection) -> GridSpec | None:
+    """The source grid of a grid store (None for a parcel store)."""
+    rows = query_df(con, "SELECT * FROM grid")
+    return GridSpec.from_row(rows.iloc[0].to_dict()) if len(rows) else None
+
+
+def cell_geometry(parcels: pd.DataFrame, grid: GridSpec) -> np.ndarray:
+    """Metric polygons of grid-store parcels: the cell square, or the stored cut polygon."""
+    boxes = grid.cell_boxes(parcels["grid_row"].to_numpy(), parcels["grid_col"].to_numpy())
+    cut = parcels["geom_wkb"].notna().to_numpy() if "geom_wkb" in parcels else np.zeros(len(boxes), bool)
+    if cut.any():
+        boxes[cut] = shapely.from_wkb(parcels.loc[cut, "geom_wkb"].map(bytes).to_numpy())
+    return boxes
+
+
+def _with_cell_geometry(parcels: pd.DataFrame, grid: GridSpec) -> pd.DataFrame:
+    geometry = cell_geometry(parcels, grid)
+    wgs84 = gpd.GeoSeries(geometry, crs=grid.crs).simplify(MAP_SIMPLIFY_M).to_crs(4326)
+    return parcels.assign(geom_wkb=shapely.to_wkb(geometry),
+                          geom_wgs84_wkb=shapely.to_wkb(wgs84.to_numpy()))
+
+
+def read_drivers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Derived drivers (parcel_id and one column per driver), ordered by parcel id."""
+    return query_df(con, "SELECT * FROM parcel_drivers ORDER BY parcel_id")
 
 
 def read_adjacency(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from data.classes import class_roles
+
 DEFAULT_WEIGHTS = Path(__file__).parent / "coefficients" / "suitability.toml"
 
 
@@ -37,7 +39,7 @@ def factor_score(values: pd.Series, best: float, worst: float) -> np.ndarray:
 
 
 def suitability_scores(parcels: pd.DataFrame, classes: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Score every parcel for every class in ``classes`` (by its role ``key``).
+    """Score every parcel for every class in ``classes`` (by the class's role).
 
     Parameters
     ----------
@@ -59,8 +61,8 @@ def suitability_scores(parcels: pd.DataFrame, classes: pd.DataFrame, config: dic
         for name, spec in config["factors"].items()
     }
     frames = []
-    for code, key in zip(classes["code"], classes["key"], strict=True):
-        weights = config["weights"].get(key, {})
+    for code, role in zip(classes["code"], class_roles(classes), strict=True):
+        weights = config["weights"].get(role, {})
         total = sum(weights.values())
         score = (sum(w * factor_values[f] for f, w in weights.items()) / total
                  if total else np.full(len(parcels), 0.5))

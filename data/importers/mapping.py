@@ -8,7 +8,7 @@ A mapping is a small TOML file (every key is documented in ``data/mappings/READM
     [columns]                     # store column = source column
     parcel_id = "BSM"
     land_use = "DLBM"
-    [classes]                     # source code = role key; "03*" matches every code from 03
+    [classes]                     # source code = class key; "03*" matches every code from 03
     "0101" = "cropland"
     "03*" = "forest"
     [regions]
@@ -24,12 +24,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from data.classes import CLASSES_CAS, read_class_table
 from data.importers.errors import DataImportError
-from data.store import CLASSES_CAS, PARCEL_ATTRIBUTES, read_class_table
+from data.store import PARCEL_ATTRIBUTES
 
 ROLE_KEYS = ("cropland", "forest", "grassland", "water", "built", "unused")
 AGGREGATIONS = ("mean", "sum", "majority")
@@ -58,7 +58,7 @@ class NoChangeSpec:
     """Which mask values are restricted and how many pixels make a parcel no_conversion."""
 
     restricted: tuple[float, ...] = (0.0,)
-    rule: str = "majority"   # "majority": > half the valid pixels; "any": at least one
+    rule: str = "any"   # "any": one restricted pixel locks the parcel; "majority": > half
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,12 @@ class Mapping:
         return self.columns.get(store_column, store_column)
 
     def class_codes(self) -> dict[str, int]:
-        """Role key → store code from the class table."""
+        """Class key → store code from the class table."""
         table = read_class_table(self.class_table)
         return dict(zip(table["key"], table["code"].astype(int), strict=True))
 
     def resolve_codes(self, codes: list[object]) -> dict[object, str | None]:
-        """Role key of each source class code (None when the mapping does not cover it).
+        """Class key of each source class code (None when the mapping does not cover it).
 
         An exact key wins (leading zeros ignored: 101 matches "0101"); otherwise the longest
         prefix key ending in ``*`` ("03*" matches "0301" and "0307K").
@@ -113,7 +113,7 @@ def code_text(code: object) -> str:
 
 
 def default_classes(class_table: Path) -> dict[str, str]:
-    """Without a [classes] table: the class table's own codes and role keys map to themselves."""
+    """Without a [classes] table: the class table's own codes and keys map to themselves."""
     table = read_class_table(class_table)
     by_code = {str(int(c)): k for c, k in zip(table["code"], table["key"], strict=True)}
     return by_code | {k: k for k in table["key"]}
@@ -205,8 +205,10 @@ def _classes(path: Path, classes: dict, class_table: Path) -> dict[str, str]:
     bad = {code: key for code, key in classes.items() if key not in known}
     if bad:
         raise DataImportError(
-            f"mapping {path}: [classes] maps to unknown role keys {bad}",
-            f"map every code to one of {sorted(known)} (the keys of {class_table.name})")
+            f"mapping {path}: [classes] maps to class keys that {class_table.name} does not "
+            f"have: {bad}",
+            f"map every code to one of {sorted(known)} (the keys of {class_table.name}), or add "
+            "the class to the class table")
     return {code_text(code): str(key) for code, key in classes.items()}
 
 
@@ -227,7 +229,7 @@ def _driver(path: Path, name: str, spec: dict) -> DriverSpec:
 
 
 def _no_change(path: Path, spec: dict) -> NoChangeSpec:
-    rule = _choice(path, "no_change.rule", spec.get("rule", "majority"), ("majority", "any"))
+    rule = _choice(path, "no_change.rule", spec.get("rule", "any"), ("any", "majority"))
     restricted = spec.get("restricted", [0])
     if not isinstance(restricted, list) or not restricted:
         raise DataImportError(f"mapping {path}: no_change.restricted must be a non-empty list",
@@ -243,11 +245,7 @@ def _class_table(path: Path, value: str | None) -> Path:
         raise DataImportError(f"mapping {path}: class_table {value!r} does not exist",
                               "give a path relative to the mapping file, or leave it out for "
                               "data/coefficients/classes_cas.csv")
-    columns = set(pd.read_csv(table, nrows=0).columns)
-    missing = {"code", "key", "name_zh", "name_en", "color", "sansheng"} - columns
-    if missing:
-        raise DataImportError(f"class table {table} lacks columns {sorted(missing)}",
-                              "copy data/coefficients/classes_cas.csv and edit it")
+    read_class_table(table)  # refuse a table the solver cannot use before any data is read
     return table
 
 

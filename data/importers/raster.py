@@ -30,14 +30,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import rasterio.features
 import shapely
 from affine import Affine
+from scipy import ndimage
 
+from data.classes import read_class_table
+from data.grid import NODATA, GridSpec, grid_adjacency
 from data.importers.errors import DataImportError, examples
 from data.importers.mapping import DriverSpec, Mapping, NoChangeSpec, load_mapping
 from data.importers.report import ImportReport
 from data.importers.vector import MAX_PARCELS, read_vector
-from data.store import StoreContent, grid_adjacency, read_class_table, write_store
+from data.store import StoreContent, write_store
 
 
 @dataclass(frozen=True)
@@ -136,20 +140,24 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
     keep = np.flatnonzero(counts.sum(axis=1) > 0)
     check_parcel_count(len(keep), blocks.k, grid.pixel_m, Path(landuse))
     parcels = grid_parcels(grid, blocks, keep, counts[keep], classes)
+    parcels["geom_wkb"] = cut_cell_polygons(grid, blocks, keep)
     add_drivers(parcels, grid, blocks, keep, mapping, drivers or {}, report)
     if no_change is not None:
         parcels["no_conversion"] = no_change_flags(grid, blocks, keep, no_change,
                                                    mapping.no_change)
-    parcels, regions = raster_regions(parcels, grid, mapping, regions_path, name, report)
-    shares = share_table(parcels, counts, classes)
+    spec = grid_spec(grid, blocks, class_index, classes)
+    parcels, regions = raster_regions(parcels, grid, spec, mapping, regions_path, name, report)
     report.n_dropped = blocks.n_rows * blocks.n_cols - len(parcels)
     content = StoreContent(
-        parcels=parcels.drop(columns=["block", "row", "col"]), regions=regions, classes=classes,
-        adjacency=grid_adjacency(parcels["parcel_id"].to_numpy(), parcels["row"].to_numpy(),
-                                 parcels["col"].to_numpy(), blocks.k * grid.pixel_m),
-        class_shares=shares, meta=_meta(grid, blocks, mapping, name))
+        parcels=parcels.drop(columns=["block"]), regions=regions, classes=classes,
+        adjacency=grid_adjacency(parcels["parcel_id"].to_numpy(), parcels["grid_row"].to_numpy(),
+                                 parcels["grid_col"].to_numpy(), spec.cell_m),
+        class_shares=share_table(parcels, counts, classes), meta=_meta(grid, blocks, mapping, name),
+        grid=spec)
     write_store(db_path, content)
     _summarise(report, parcels, regions, classes, class_index, grid, start)
+    report.grain = grain_distortion(class_index, len(classes), grid.pixel_m, blocks.k,
+                                    tuple(classes["key"]))
     return report
 
 
@@ -187,8 +195,8 @@ def read_grid(path: Path) -> Grid:
 def check_landuse_grid(grid: Grid) -> None:
     """A north-up raster with square pixels in a projected metric CRS."""
     t = grid.transform
-    warp = ("reproject it, e.g. `gdalwarp -t_srs EPSG:326NN -tr 30 30 -r near "
-            f"{grid.path.name} fixed.tif` (NN = your UTM zone)")
+    warp = (f"reproject it, e.g. `gdalwarp -t_srs EPSG:326NN -tr {target_resolution(grid)} "
+            f"-r near {grid.path.name} fixed.tif` (NN = your UTM zone)")
     if grid.crs is None:
         raise DataImportError(f"{grid.path.name} has no CRS", "assign the right one with "
                               f"`gdal_edit.py -a_srs EPSG:xxxx {grid.path.name}`, or " + warp)
@@ -201,6 +209,14 @@ def check_landuse_grid(grid: Grid) -> None:
     if not grid.valid.any():
         raise DataImportError(f"{grid.path.name} has no valid pixels (all nodata)",
                               "check the nodata value and that this is the land-use raster")
+
+
+def target_resolution(grid: Grid) -> str:
+    """The raster's own pixel size in metres for a gdalwarp hint (degrees: about 111.32 km/°)."""
+    t = grid.transform
+    degrees = grid.crs is not None and grid.crs.is_geographic
+    size = [abs(v) * (111_320 if degrees else 1) for v in (t.a, t.e)]
+    return " ".join(f"{round(v, 2):g}" for v in size)
 
 
 def check_same_grid(grid: Grid, other: Grid, role: str) -> None:
@@ -251,27 +267,53 @@ def classify(grid: Grid, mapping: Mapping, classes: pd.DataFrame) -> np.ndarray:
 def class_counts(blocks: Blocks, class_index: np.ndarray, n_classes: int) -> np.ndarray:
     """(n blocks, K) pixel counts of each class."""
     split = blocks.split(class_index, -1)
-    return np.stack([(split == j).sum(axis=1) for j in range(n_classes)], axis=1)
+    return np.stack([(split == j).sum(axis=1, dtype=np.int32) for j in range(n_classes)], axis=1)
 
 
 # ---- parcels --------------------------------------------------------------------------------
 
 def grid_parcels(grid: Grid, blocks: Blocks, keep: np.ndarray, counts: np.ndarray,
-                 classes: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Kept blocks as square parcels (clipped to the raster's extent) with majority class."""
-    t, size = grid.transform, blocks.k * grid.pixel_m
-    rows, cols = keep // blocks.n_cols, keep % blocks.n_cols
-    right = t.c + grid.values.shape[1] * t.a
-    bottom = t.f + grid.values.shape[0] * t.e
-    x0, y1 = t.c + cols * size, t.f - rows * size
-    boxes = shapely.box(x0, np.maximum(y1 - size, bottom), np.minimum(x0 + size, right), y1)
+                 classes: pd.DataFrame) -> pd.DataFrame:
+    """Kept blocks as grid cells (row, column) with their majority class and valid area."""
     pixel_ha = grid.pixel_m ** 2 / 10_000
-    return gpd.GeoDataFrame({
-        "parcel_id": np.arange(1, len(keep) + 1), "block": keep, "row": rows, "col": cols,
+    return pd.DataFrame({
+        "parcel_id": np.arange(1, len(keep) + 1), "block": keep,
+        "grid_row": keep // blocks.n_cols, "grid_col": keep % blocks.n_cols,
         # argmax takes the first maximum: ties go to the lower store code
         "land_use": classes["code"].to_numpy()[counts.argmax(axis=1)],
         "area_ha": counts.sum(axis=1) * pixel_ha,
-    }, geometry=boxes, crs=grid.crs)
+    })
+
+
+def cut_cell_polygons(grid: Grid, blocks: Blocks, keep: np.ndarray) -> np.ndarray:
+    """WKB polygon of the valid pixels of each cell that nodata cuts into (None elsewhere).
+
+    Whole cells need no polygon (the grid gives their square); a cut cell's polygon covers only
+    its valid pixels, so that polygon areas equal ``area_ha`` and no export covers nodata.
+    """
+    inside = blocks.count(np.ones(grid.values.shape, dtype=bool))[keep]
+    cut = blocks.count(grid.valid)[keep] < inside
+    result = np.full(len(keep), None, dtype=object)
+    if not cut.any():
+        return result
+    label = np.zeros(blocks.n_rows * blocks.n_cols, dtype=np.int32)
+    label[keep[cut]] = np.flatnonzero(cut) + 1
+    per_pixel = np.repeat(np.repeat(label.reshape(blocks.n_rows, blocks.n_cols), blocks.k, 0),
+                          blocks.k, 1)[:grid.values.shape[0], :grid.values.shape[1]]
+    per_pixel = np.where(grid.valid, per_pixel, 0)
+    shapes = rasterio.features.shapes(per_pixel, mask=per_pixel > 0, transform=grid.transform)
+    pieces = pd.DataFrame([(int(v), shapely.geometry.shape(g)) for g, v in shapes],
+                          columns=["label", "geometry"])
+    merged = pieces.groupby("label")["geometry"].agg(lambda g: shapely.union_all(g.to_numpy()))
+    result[merged.index.to_numpy() - 1] = shapely.to_wkb(merged.to_numpy())
+    return result
+
+
+def grid_spec(grid: Grid, blocks: Blocks, class_index: np.ndarray,
+              classes: pd.DataFrame) -> GridSpec:
+    """The source grid kept in the store: every pixel's store class code."""
+    codes = np.append(classes["code"].to_numpy(dtype=np.int16), np.int16(NODATA))
+    return GridSpec(str(grid.crs), grid.transform, blocks.k, codes[class_index])
 
 
 def share_table(parcels: pd.DataFrame, counts: np.ndarray, classes: pd.DataFrame) -> pd.DataFrame:
@@ -369,10 +411,10 @@ def no_change_flags(grid: Grid, blocks: Blocks, keep: np.ndarray, path: str | Pa
 
 # ---- regions --------------------------------------------------------------------------------
 
-def raster_regions(parcels: gpd.GeoDataFrame, grid: Grid, mapping: Mapping,
+def raster_regions(parcels: pd.DataFrame, grid: Grid, spec: GridSpec, mapping: Mapping,
                    regions_path: str | Path | None, name: str | None,
-                   report: ImportReport) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Assign parcels to region polygons by centroid (or one region without polygons)."""
+                   report: ImportReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign cells to region polygons by cell centre (or one region without polygons)."""
     if regions_path is None:
         parcels["region_id"] = 1
         name_zh = name or mapping.names.get("name_zh", grid.path.stem)
@@ -380,7 +422,7 @@ def raster_regions(parcels: gpd.GeoDataFrame, grid: Grid, mapping: Mapping,
         return parcels, _region_table(pd.DataFrame({"region_id": [1], "name_zh": [name_zh],
                                                     "name_en": [name_en]}), parcels)
     polygons = region_polygons(Path(regions_path), grid, mapping)
-    region_id = locate(parcels, polygons, mapping.outside, report)
+    region_id = locate(parcels, polygons, spec, mapping.outside, report)
     parcels = parcels.assign(region_id=region_id)
     if mapping.outside == "drop":
         parcels = parcels[parcels["region_id"] > 0].reset_index(drop=True)
@@ -411,24 +453,31 @@ def region_polygons(path: Path, grid: Grid, mapping: Mapping) -> gpd.GeoDataFram
     return dissolved[["region_id", "name_zh", "name_en", "geometry"]]
 
 
-def locate(parcels: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, outside: str,
+def locate(parcels: pd.DataFrame, polygons: gpd.GeoDataFrame, spec: GridSpec, outside: str,
            report: ImportReport) -> np.ndarray:
-    """Region id of the polygon containing each centroid; outside: nearest polygon or 0."""
-    points = gpd.GeoDataFrame(geometry=parcels.geometry.centroid, crs=parcels.crs)
-    inside = gpd.sjoin(points, polygons, how="left", predicate="within")
-    region = inside[~inside.index.duplicated()]["region_id"].reindex(points.index)
-    lost = region.isna().to_numpy()
-    if lost.any() and outside == "nearest":
-        nearest = gpd.sjoin_nearest(points[lost], polygons, how="left", distance_col="dist")
-        nearest = nearest[~nearest.index.duplicated()]
-        region[lost] = nearest["region_id"].reindex(points.index[lost]).to_numpy()
+    """Region id of the polygon containing each cell centre; outside: nearest region or 0.
+
+    Polygons are burnt into the cell grid (a cell belongs to the polygon holding its centre);
+    a cell outside every polygon takes the region of the nearest burnt cell.
+    """
+    burnt = rasterio.features.rasterize(
+        zip(polygons.geometry, polygons["region_id"], strict=True), out_shape=spec.cell_shape,
+        transform=spec.cell_transform(), fill=0, dtype=np.int32)
+    rows, cols = parcels["grid_row"].to_numpy(), parcels["grid_col"].to_numpy()
+    region = burnt[rows, cols].astype(np.int64)
+    lost = region == 0
+    if lost.any() and outside == "nearest" and burnt.any():
+        distance, (near_row, near_col) = ndimage.distance_transform_edt(
+            burnt == 0, return_indices=True)
+        region[lost] = burnt[near_row[rows[lost], cols[lost]], near_col[rows[lost], cols[lost]]]
+        far = distance[rows[lost], cols[lost]].max() * spec.cell_m
         report.warnings.append(
-            f"{int(lost.sum())} parcels have their centroid outside every region polygon; "
-            f"assigned to the nearest (at most {nearest['dist'].max():,.0f} m away)")
+            f"{int(lost.sum())} parcels have their centre outside every region polygon; "
+            f"assigned to the nearest region (at most {far:,.0f} m away)")
     elif lost.any():
-        report.warnings.append(f"dropped {int(lost.sum())} parcels whose centroid lies "
+        report.warnings.append(f"dropped {int(lost.sum())} parcels whose centre lies "
                                "outside every region polygon")
-    return region.fillna(0).to_numpy(dtype=np.int64)
+    return region
 
 
 def _region_table(regions: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
@@ -439,6 +488,34 @@ def _region_table(regions: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
         by_region = parcels.groupby("region_id")["population"].sum()
         table["population"] = table["region_id"].map(by_region).fillna(0.0).to_numpy()
     return table
+
+
+# ---- aggregation distortion by grain --------------------------------------------------------
+
+GRAIN_STEPS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 33, 40, 50, 67)
+MAX_DISTORTION_PCT = 5.0
+
+
+def grain_distortion(class_index: np.ndarray, n_classes: int, pixel_m: float, chosen_k: int,
+                     keys: tuple[str, ...]) -> pd.DataFrame:
+    """Majority-rule class area error (% of the raster's class area) at candidate cell sizes.
+
+    Returns one row per cell size (``cell_m``, one column per class key, ``worst_pct``); the
+    chosen grain is always among them. A class absent from the raster has no error.
+    """
+    raster = np.bincount(class_index[class_index >= 0], minlength=n_classes).astype(float)
+    rows = []
+    for k in sorted(set(GRAIN_STEPS) | {chosen_k}):
+        blocks = Blocks(class_index.shape, k)
+        counts = class_counts(blocks, class_index, n_classes)
+        present = counts.sum(axis=1) > 0
+        majority = np.bincount(counts[present].argmax(axis=1),
+                               weights=counts[present].sum(axis=1), minlength=n_classes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = np.where(raster > 0, 100 * (majority - raster) / raster, 0.0)
+        rows.append({"cell_m": k * pixel_m, **dict(zip(keys, pct, strict=True)),
+                     "worst_pct": float(np.abs(pct).max())})
+    return pd.DataFrame(rows)
 
 
 # ---- meta and report ------------------------------------------------------------------------

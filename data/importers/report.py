@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 
 @dataclass
 class ImportReport:
@@ -27,6 +29,9 @@ class ImportReport:
     aggregation_error : dict
         Raster imports: per role key, parcel-class area minus the raster's pixel area, in ha
         and in % of the pixel area (``{"forest": {"ha": -12.3, "pct": -0.4}}``).
+    grain : DataFrame, optional
+        Raster imports: the majority rule's class area error (%) at candidate cell sizes
+        (``cell_m``, one column per class, ``worst_pct``).
     warnings : list of str
         Things that were fixed or assumed on the way.
     seconds : float
@@ -43,6 +48,15 @@ class ImportReport:
     aggregation_error: dict[str, dict[str, float]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    grain: pd.DataFrame | None = None
+
+    def recommended_cell_m(self, limit_pct: float = 5.0) -> float | None:
+        """The coarsest cell size keeping every class within ``limit_pct`` (raster imports)."""
+        if self.grain is None:
+            return None
+        fine = self.grain[self.grain["worst_pct"] <= limit_pct]
+        return float((fine if len(fine) else self.grain)["cell_m"].agg(
+            "max" if len(fine) else "min"))
 
     def format(self) -> str:
         """A readable multi-line summary."""
@@ -54,10 +68,22 @@ class ImportReport:
             "  class areas (ha):",
         ]
         for key, area in self.class_area_ha.items():
-            line = f"    {key:<10} {area:>14,.1f}"
+            line = f"    {key:<18} {area:>14,.1f}"
             if key in self.aggregation_error:
                 err = self.aggregation_error[key]
                 line += f"   vs raster {err['ha']:+,.1f} ha ({err['pct']:+.2f} %)"
             lines.append(line)
+        lines += self._grain_lines()
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+    def _grain_lines(self) -> list[str]:
+        if self.grain is None:
+            return []
+        lines = ["  class area error of the majority rule by cell size (% of the raster's area):"]
+        for row in self.grain.itertuples(index=False):
+            lines.append(f"    {row.cell_m:>7g} m   worst {row.worst_pct:6.2f} %")
+        best = self.recommended_cell_m()
+        lines.append(f"  recommended: cells of {best:g} m or finer keep every class within 5 % "
+                     "(class shares are stored at any grain)")
+        return lines

@@ -17,10 +17,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from data.classes import read_class_table
 from data.importers.errors import DataImportError, examples
 from data.importers.mapping import Mapping, load_mapping
 from data.importers.report import ImportReport
-from data.store import FLAG_COLUMNS, PARCEL_ATTRIBUTES, StoreContent, read_class_table, write_store
+from data.store import FLAG_COLUMNS, PARCEL_ATTRIBUTES, StoreContent, write_store
 
 FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".zip": "zipped Shapefile",
            ".geojson": "GeoJSON", ".json": "GeoJSON", ".parquet": "GeoParquet",

@@ -6,10 +6,12 @@ CREATE TABLE meta (
     value VARCHAR NOT NULL
 );
 
--- Land-use classes are data: CAS 6 classes by default (data/coefficients/classes_cas.csv).
+-- Land-use classes are data (data/classes.py): the source's own codes and keys, each with a role
+-- the rules understand; CAS 6 classes by default (data/coefficients/classes_cas.csv).
 CREATE TABLE land_classes (
-    code     INTEGER PRIMARY KEY,  -- code used in parcels.land_use
-    key      VARCHAR NOT NULL UNIQUE, -- role key the solver understands: cropland, forest, grassland, water, built, unused
+    code     INTEGER PRIMARY KEY,  -- code used in parcels.land_use (the source's code)
+    key      VARCHAR NOT NULL UNIQUE, -- identifier used by demand tables and exports
+    role     VARCHAR NOT NULL CHECK (role IN ('cropland', 'forest', 'grassland', 'water', 'built', 'unused')),
     name_zh  VARCHAR NOT NULL,
     name_en  VARCHAR NOT NULL,
     color    VARCHAR NOT NULL,     -- '#rrggbb'
@@ -29,8 +31,10 @@ CREATE TABLE parcels (
     region_id         INTEGER NOT NULL,
     land_use          INTEGER NOT NULL,       -- land_classes.code
     area_ha           DOUBLE  NOT NULL CHECK (area_ha > 0),
-    geom_wkb          BLOB    NOT NULL,       -- metric CRS
-    geom_wgs84_wkb    BLOB    NOT NULL,       -- EPSG:4326, simplified, for maps
+    geom_wkb          BLOB,                   -- metric CRS; grid stores: only cells cut by nodata
+    geom_wgs84_wkb    BLOB,                   -- EPSG:4326, simplified, for maps; NULL in grid stores
+    grid_row          INTEGER,                -- grid stores: the cell's row and column on the grid
+    grid_col          INTEGER,
     lon               DOUBLE  NOT NULL,       -- centroid, EPSG:4326
     lat               DOUBLE  NOT NULL,
     slope_deg         DOUBLE,
@@ -70,3 +74,19 @@ CREATE TABLE adjacency (
     PRIMARY KEY (parcel_a, parcel_b),
     CHECK (parcel_a < parcel_b)
 );
+
+-- Grid stores (raster imports): the source grid, one row; empty for parcel (polygon) stores.
+-- Cell polygons, centroids and GeoTIFFs are derived from it on demand (data/grid.py).
+CREATE TABLE grid (
+    crs          VARCHAR NOT NULL,
+    pixel_m      DOUBLE  NOT NULL CHECK (pixel_m > 0),
+    block_pixels INTEGER NOT NULL CHECK (block_pixels >= 1),  -- cell edge in source pixels
+    origin_x     DOUBLE  NOT NULL,    -- top-left corner of the source raster
+    origin_y     DOUBLE  NOT NULL,
+    pixel_rows   INTEGER NOT NULL,
+    pixel_cols   INTEGER NOT NULL,
+    pixels       BLOB    NOT NULL     -- zlib-compressed int16 class code of every source pixel, -1 nodata
+);
+
+-- Derived drivers of grid stores (distance to each class, share of each class around a cell, ...):
+-- one column per driver, created by the importer (data/importers/derived.py documents them).

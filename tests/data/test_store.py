@@ -9,10 +9,10 @@ import pytest
 import shapely
 
 from data.db import StoreError, connect, query, query_df
+from data.grid import grid_adjacency
 from data.landscape import load_landscape
 from data.store import (
     StoreContent,
-    grid_adjacency,
     polygon_adjacency,
     read_parcels_gdf,
     write_store,
