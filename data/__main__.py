@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 
-def _parse_drivers(items: list[str]) -> dict[str, str]:
+def _parse_drivers(items: list[str], option: str = "--driver") -> dict[str, str]:
     drivers = {}
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise SystemExit(f"error: --driver expects NAME=FILE (e.g. dem=dem.tif), got {item!r}")
+            raise SystemExit(f"error: {option} expects NAME=FILE (e.g. dem=dem.tif), got {item!r}")
         drivers[name] = path
     return drivers
 
@@ -51,7 +51,8 @@ def cmd_import_raster(args: argparse.Namespace) -> int:
 
     report = import_raster(args.landuse, args.db, args.mapping, args.cell_size,
                            drivers=_parse_drivers(args.driver), regions_path=args.regions,
-                           no_change=args.no_change, name=args.name)
+                           no_change=args.no_change, name=args.name,
+                           layers=_parse_drivers(args.layer, "--layer"))
     print(report.format())
     return 0
 
@@ -184,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     raster.add_argument("--landuse", required=True, type=Path, help="class raster (GeoTIFF)")
     raster.add_argument("--driver", action="append", default=[], metavar="NAME=FILE",
                         help="driver raster, e.g. dem=dem.tif (repeatable)")
+    raster.add_argument("--layer", action="append", default=[], metavar="NAME=FILE",
+                        help="vector layer for a distance driver, e.g. road=roads.gpkg "
+                             "(listed in the mapping's [derived] layers; repeatable)")
     raster.add_argument("--regions", type=Path, help="region polygons (e.g. districts .shp)")
     raster.add_argument("--no-change", type=Path, help="mask raster: 0 = no conversion allowed")
     raster.add_argument("--cell-size", required=True, type=float, help="parcel edge in metres")

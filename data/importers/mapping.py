@@ -28,6 +28,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from data.classes import CLASSES_CAS, read_class_table
+from data.importers.derived import DerivedSpec, parse_derived
 from data.importers.errors import DataImportError
 from data.store import PARCEL_ATTRIBUTES
 
@@ -35,7 +36,7 @@ ROLE_KEYS = ("cropland", "forest", "grassland", "water", "built", "unused")
 AGGREGATIONS = ("mean", "sum", "majority")
 STORE_COLUMNS = ("parcel_id", "land_use", "area_ha", *PARCEL_ATTRIBUTES)
 TOP_KEYS = {"name_zh", "name_en", "source", "crs", "class_table", "area_scale",
-            "columns", "classes", "regions", "drivers", "no_change"}
+            "columns", "classes", "regions", "drivers", "no_change", "derived"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Mapping:
     crs: str | None = None
     area_scale: float = 1.0
     names: dict[str, str] = field(default_factory=dict)
+    derived: DerivedSpec | None = None   # None: the default drivers (see default_derived)
 
     def source_column(self, store_column: str) -> str:
         """The source column that fills ``store_column`` (same name when not mapped)."""
@@ -103,6 +105,16 @@ class Mapping:
             resolved[code] = exact.get(text.lstrip("0") or "0",
                                        prefixes[max(hits, key=len)] if hits else None)
         return resolved
+
+
+def default_derived(class_roles: list[str]) -> DerivedSpec:
+    """Derived drivers of a raster import whose mapping has no [derived] table: distance to
+    built land, water, cropland and forest and their shares within 1 km (roles present only)."""
+    present = set(class_roles)
+    return DerivedSpec(
+        distance_to=tuple(r for r in ("built", "water", "cropland", "forest") if r in present),
+        share_of=tuple(r for r in ("built", "cropland", "forest") if r in present),
+        share_radius_m=1000.0)
 
 
 def code_text(code: object) -> str:
@@ -162,6 +174,7 @@ def load_mapping(path: str | Path | None) -> Mapping:
         crs=_crs(path, raw.get("crs")),
         area_scale=float(raw.get("area_scale", 1.0)),
         names={k: str(raw[k]) for k in ("name_zh", "name_en", "source") if k in raw},
+        derived=parse_derived(path.name, _table(path, raw, "derived")) if "derived" in raw else None,
     )
 
 

@@ -35,10 +35,17 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 
-from data.classes import read_class_table
+from data.classes import class_roles, read_class_table
 from data.grid import NODATA, GridSpec, grid_adjacency
+from data.importers.derived import pixel_drivers
 from data.importers.errors import DataImportError, examples
-from data.importers.mapping import DriverSpec, Mapping, NoChangeSpec, load_mapping
+from data.importers.mapping import (
+    DriverSpec,
+    Mapping,
+    NoChangeSpec,
+    default_derived,
+    load_mapping,
+)
 from data.importers.report import ImportReport
 from data.importers.vector import MAX_PARCELS, read_vector
 from data.store import StoreContent, write_store
@@ -99,7 +106,8 @@ class Blocks:
 def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | Path,
                   cell_size_m: float, drivers: dict[str, str | Path] | None = None,
                   regions_path: str | Path | None = None, no_change: str | Path | None = None,
-                  name: str | None = None) -> ImportReport:
+                  name: str | None = None,
+                  layers: dict[str, str | Path] | None = None) -> ImportReport:
     """Aggregate a land-cover raster into a store of square grid parcels.
 
     Parameters
@@ -123,6 +131,9 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
         Mask raster on the same grid; values in ``[no_change] restricted`` are restricted.
     name : str, optional
         Store (and single region) name.
+    layers : dict, optional
+        Vector layer name (listed in the mapping's ``[derived] layers``) → file: distance to
+        its features becomes a driver (``dist_NAME_m``).
 
     Returns
     -------
@@ -145,15 +156,18 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
     if no_change is not None:
         parcels["no_conversion"] = no_change_flags(grid, blocks, keep, no_change,
                                                    mapping.no_change)
+    derived = derived_drivers(parcels, grid, blocks, keep, class_index, classes, mapping,
+                              layers or {}, report)
+    parcels = parcels.join(derived)  # carried through the region step, which may drop cells
     spec = grid_spec(grid, blocks, class_index, classes)
     parcels, regions = raster_regions(parcels, grid, spec, mapping, regions_path, name, report)
     report.n_dropped = blocks.n_rows * blocks.n_cols - len(parcels)
     content = StoreContent(
-        parcels=parcels.drop(columns=["block"]), regions=regions, classes=classes,
+        parcels=parcels.drop(columns=["block", *derived.columns]), regions=regions, classes=classes,
         adjacency=grid_adjacency(parcels["parcel_id"].to_numpy(), parcels["grid_row"].to_numpy(),
                                  parcels["grid_col"].to_numpy(), spec.cell_m),
         class_shares=share_table(parcels, counts, classes), meta=_meta(grid, blocks, mapping, name),
-        grid=spec)
+        grid=spec, drivers=parcels[["parcel_id", *derived.columns]])
     write_store(db_path, content)
     _summarise(report, parcels, regions, classes, class_index, grid, start)
     report.grain = grain_distortion(class_index, len(classes), grid.pixel_m, blocks.k,
@@ -395,6 +409,29 @@ def slope_degrees(dem: np.ndarray, valid: np.ndarray, pixel_m: float) -> np.ndar
     elevation = np.where(valid, dem, np.nan).astype(np.float64)
     d_row, d_col = np.gradient(elevation, pixel_m)
     return np.degrees(np.arctan(np.hypot(d_row, d_col)))
+
+
+def derived_drivers(parcels: pd.DataFrame, grid: Grid, blocks: Blocks, keep: np.ndarray,
+                    class_index: np.ndarray, classes: pd.DataFrame, mapping: Mapping,
+                    layers: dict[str, str | Path], report: ImportReport) -> pd.DataFrame:
+    """Distance and neighbourhood drivers (``data/importers/derived.py``), cell means.
+
+    Returns one float32 column per driver, aligned with ``parcels``; the distance to built land
+    also fills ``dist_urban_m`` (a suitability factor) unless a driver raster already did.
+    """
+    roles = class_roles(classes)
+    spec = mapping.derived if mapping.derived is not None else default_derived(roles)
+    arrays = pixel_drivers(class_index, grid.valid, list(classes["key"]), roles, grid.pixel_m,
+                           grid.transform, grid.crs, spec, {k: Path(v) for k, v in layers.items()})
+    table = pd.DataFrame(index=parcels.index)
+    for column, per_pixel in arrays:
+        values = aggregate(blocks, per_pixel, grid.valid & np.isfinite(per_pixel), "mean")[keep]
+        if np.isnan(values).all():
+            report.warnings.append(f"derived driver {column}: no pixel of that class (all empty)")
+        table[column] = values.astype(np.float32)
+    if "dist_built_m" in table and parcels.get("dist_urban_m", pd.Series(dtype=float)).isna().all():
+        parcels["dist_urban_m"] = table["dist_built_m"].astype(float)
+    return table
 
 
 def no_change_flags(grid: Grid, blocks: Blocks, keep: np.ndarray, path: str | Path,

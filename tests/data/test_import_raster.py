@@ -155,6 +155,32 @@ def test_drivers_mean_sum_majority_slope(tmp_path: Path, landuse: Path) -> None:
     assert list(parcels["farmland_grade"]) == [5, 1, 9, 5, 1, 5, 1, 9]  # ties: smaller value
 
 
+def test_derived_drivers_are_cell_means(tmp_path: Path, landuse: Path) -> None:
+    """Distance to built land and the built share around each pixel, averaged per cell; the
+    distance also fills dist_urban_m (a suitability factor)."""
+    mapping = wuhan_mapping(tmp_path)
+    mapping.write_text(mapping.read_text(encoding="utf-8") + (
+        '\n[derived]\ndistance_to = ["built", "forest"]\nshare_of = ["built"]\n'
+        'share_radius_m = 10\n'), encoding="utf-8")
+    import_raster(landuse, tmp_path / "s.duckdb", mapping, 20)
+    con = connect(tmp_path / "s.duckdb")
+    try:
+        drivers = query_df(con, "SELECT * FROM parcel_drivers ORDER BY parcel_id")
+        urban = query_df(con, "SELECT dist_urban_m FROM parcels ORDER BY parcel_id")
+    finally:
+        con.close()
+    assert list(drivers.columns) == ["parcel_id", "dist_built_m", "dist_forest_m",
+                                     "share_built_10m"]
+    # cell (0, 0): pixels 20, 10, 20, 10 m from the built block; cell (0, 1) is built
+    assert drivers["dist_built_m"].iloc[:2].tolist() == pytest.approx([15.0, 0.0])
+    # forest role = codes 2 and 7 (pixels (2, 0), (2, 1), (3, 0)): 20, 20, 10, 10 m away
+    assert drivers["dist_forest_m"].iloc[0] == pytest.approx(15.0)
+    # plus-shaped 10 m windows (clipped at the edge): built (0, 2) is 1 of the 4 pixels around
+    # (0, 1), built (1, 2) 1 of the 5 around (1, 1); none near (0, 0) and (1, 0)
+    assert drivers["share_built_10m"].iloc[0] == pytest.approx((0 + 1 / 4 + 0 + 1 / 5) / 4)
+    assert urban["dist_urban_m"].tolist() == pytest.approx(drivers["dist_built_m"].tolist())
+
+
 @pytest.mark.parametrize(("rule", "expected"), [("majority", [2]), ("any", [2, 6])])
 def test_no_change_mask(tmp_path: Path, landuse: Path, rule: str, expected: list[int]) -> None:
     mask = np.ones((6, 6), dtype=np.uint8)
