@@ -6,6 +6,7 @@ re-imported store is never served from a stale cache.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -17,10 +18,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import maps
+from dashboard.components import grid_maps, maps
 from data import store
 from data.coefficients import load_coefficients
-from data.db import connect, query
+from data.db import connect, query, query_df
+from data.grid import GridSpec
 from data.indicators import compute_indicators
 from data.landscape import landscape_from_tables
 from data.paths import ensure_demo_store, list_stores
@@ -28,6 +30,9 @@ from solver.landscape import Landscape
 
 MAX_CACHED_RESULTS = 32
 MAX_PARALLEL_SOLVES = 2  # the machines have 2 cores; further solves wait their turn
+AUTO_SOLVE_MAX = 1_000_000  # larger stores are not solved on opening a page, only on request
+GRID_CELL_COLUMNS = ("parcel_id", "grid_row", "grid_col", "land_use", "is_red_line",
+                     "is_basic_farmland", "in_urban_boundary")
 
 
 @st.cache_resource(max_entries=8)
@@ -61,15 +66,85 @@ def store_overview(path: str, version: str) -> dict[str, pd.DataFrame | dict]:
             "regions": store.read_regions(con), "summary": store.summary_table(con)}
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+# Frames of a million rows and more are shared (st.cache_resource), never copied: st.cache_data
+# would pickle and unpickle them on every rerun (≈ 1 GB for the 5.3 M cells of Wuhan at 30 m).
+# Callers must not modify them.
+
+@st.cache_resource(max_entries=4, show_spinner=False)
 def parcel_attributes(path: str, version: str) -> pd.DataFrame:
-    """Parcel attributes without geometry, ordered by id (the solver's parcel order)."""
+    """Parcel attributes without geometry, ordered by id (the solver's parcel order; shared,
+    read-only)."""
     return store.read_parcels(connection(path))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def adjacency(path: str, version: str) -> pd.DataFrame:
+    """Neighbour pairs of the store (shared, read-only)."""
     return store.read_adjacency(connection(path))
+
+
+def n_parcels(path: str, version: str) -> int:
+    """Number of parcels (grid cells) of a store, from its meta table."""
+    return int(store_overview(path, version)["meta"]["n_parcels"])
+
+
+def is_large(path: str, version: str) -> bool:
+    """Whether a store is too large to solve on opening the page (see :data:`AUTO_SOLVE_MAX`)."""
+    return n_parcels(path, version) > AUTO_SOLVE_MAX
+
+
+# ---- grid stores: maps as images -------------------------------------------------------------
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def grid_spec(path: str, version: str) -> GridSpec | None:
+    """The source grid of a grid store; None for a parcel (polygon) store or an older store
+    without a ``grid`` table."""
+    try:
+        return store.read_grid(connection(path))
+    except duckdb.CatalogException:
+        return None
+
+
+def is_grid(path: str, version: str) -> bool:
+    """Whether a store is a grid (raster import): its maps are images, never polygons."""
+    return grid_spec(path, version) is not None
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def grid_cells(path: str, version: str) -> pd.DataFrame:
+    """What a grid map needs per cell, in the solver's parcel order: row, column, current use
+    and the zone flags (a light read: no attributes, no geometry; shared, read-only)."""
+    return query_df(connection(path), f"SELECT {', '.join(GRID_CELL_COLUMNS)} FROM parcels "
+                                      "ORDER BY parcel_id")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def grid_canvas(path: str, version: str) -> grid_maps.GridCanvas:
+    """Which cell each pixel of the store's map images shows, and the images' corners."""
+    cells = grid_cells(path, version)
+    return grid_maps.grid_canvas(grid_spec(path, version), cells["grid_row"].to_numpy(),
+                                 cells["grid_col"].to_numpy())
+
+
+def values_digest(values: np.ndarray) -> str:
+    """A short hash of a per-parcel array (a cache key that never hashes millions of items)."""
+    array = np.ascontiguousarray(values)
+    return hashlib.blake2b(array.tobytes(), digest_size=12).hexdigest() + str(array.dtype)
+
+
+def grid_bitmap(path: str, version: str, values: np.ndarray, palette: grid_maps.Palette,
+                outline: bool = False) -> str:
+    """PNG data URL of a grid map: per-parcel palette indices painted on the store's grid.
+
+    Cached per store version and content (the same allocation is never painted twice).
+    """
+    return _grid_bitmap(path, version, values_digest(values), palette, outline, values)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _grid_bitmap(path: str, version: str, digest: str, palette: grid_maps.Palette,
+                 outline: bool, _values: np.ndarray) -> str:
+    return grid_maps.bitmap_url(grid_canvas(path, version), _values, palette, outline)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -110,6 +185,9 @@ def region_frame(path: str, version: str) -> pd.DataFrame:
 
     con = connection(path)
     regions = store.read_regions(con, with_geometry=True)
+    grid = grid_spec(path, version)
+    if grid is not None:
+        return _grid_region_frame(path, version, grid, regions)
     parcels = store.read_parcels(con, with_geometry=True)
     cells = gpd.GeoSeries(shapely.from_wkb(parcels["geom_wgs84_wkb"].map(bytes).to_numpy()),
                           crs=4326)
@@ -122,16 +200,57 @@ def region_frame(path: str, version: str) -> pd.DataFrame:
     return frame
 
 
+def _grid_region_frame(path: str, version: str, grid: GridSpec,
+                       regions: pd.DataFrame) -> pd.DataFrame:
+    """Region outlines of a grid store, traced from its cells' region ids (no cell polygons)."""
+    import shapely
+
+    cells = query_df(connection(path), "SELECT grid_row, grid_col, region_id FROM parcels")
+    outlines = grid_maps.region_outlines(grid, cells["grid_row"].to_numpy(),
+                                         cells["grid_col"].to_numpy(),
+                                         cells["region_id"].to_numpy())
+    geometry = [outlines.get(int(r)) for r in regions["region_id"]]
+    return maps.parcel_frame(pd.DataFrame({
+        "region_id": regions["region_id"], "name_zh": regions["name_zh"],
+        "name_en": regions["name_en"], "geom_wgs84_wkb": shapely.to_wkb(geometry)}))
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def landscape(path: str, version: str) -> Landscape:
     """The solver's input for a store (kept as an object: numpy arrays, never copied)."""
     con = connection(path)
-    parcels = store.read_parcels(con)
+    parcels = parcel_attributes(path, version)
     classes = store.read_classes(con)
-    suitability = store.read_suitability_matrix(con, parcels["parcel_id"].to_numpy(),
-                                                classes["code"].tolist())
+    suitability = _suitability_matrix(con, parcels["parcel_id"].to_numpy(),
+                                      classes["code"].to_numpy())
     return landscape_from_tables(parcels, classes, store.read_regions(con),
-                                 store.read_adjacency(con), suitability, coefficients())
+                                 adjacency(path, version), suitability, coefficients())
+
+
+def _suitability_matrix(con: duckdb.DuckDBPyConnection, parcel_ids: np.ndarray,
+                        codes: np.ndarray) -> np.ndarray:
+    """Like ``store.read_suitability_matrix`` (missing pairs score 50), by scattering the
+    tidy table into the matrix: its pandas pivot takes 48 s and 5.7 GB for 5.3 M cells."""
+    cursor = con.cursor()
+    try:
+        tidy = cursor.execute("SELECT parcel_id, land_use, score FROM suitability").fetchnumpy()
+    finally:
+        cursor.close()
+    rows = _positions(np.asarray(parcel_ids), np.asarray(tidy["parcel_id"]))
+    cols = _positions(np.asarray(codes), np.asarray(tidy["land_use"]))
+    known = (rows >= 0) & (cols >= 0)
+    matrix = np.full((len(parcel_ids), len(codes)), 50.0)
+    matrix[rows[known], cols[known]] = np.asarray(tidy["score"], dtype=float)[known]
+    return matrix
+
+
+def _positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Position of each value in ``keys`` (any order), −1 where it is not there."""
+    if len(keys) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    at = order[np.minimum(np.searchsorted(keys[order], values), len(keys) - 1)]
+    return np.where(keys[at] == values, at, -1)
 
 
 @st.cache_resource(show_spinner=False)
@@ -140,13 +259,22 @@ def coefficients():
     return load_coefficients()
 
 
+def indicators(path: str, version: str, result_key: str, codes) -> pd.DataFrame:
+    """The indicator table of an allocation (codes per parcel in id order) vs. the baseline.
+
+    Cached by the codes' digest, not the codes themselves (hashing millions of codes on every
+    rerun would cost seconds).
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    return _indicators(path, version, result_key, values_digest(codes), codes)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def indicators(path: str, version: str, result_key: str, codes: tuple[int, ...]) -> pd.DataFrame:
-    """The indicator table of an allocation (codes per parcel in id order) vs. the baseline."""
+def _indicators(path: str, version: str, result_key: str, digest: str,
+                _codes: np.ndarray) -> pd.DataFrame:
     overview = store_overview(path, version)
     return compute_indicators(parcel_attributes(path, version), adjacency(path, version),
-                              overview["classes"], overview["regions"], np.asarray(codes),
-                              coefficients())
+                              overview["classes"], overview["regions"], _codes, coefficients())
 
 
 # ---- solving ---------------------------------------------------------------------------------

@@ -344,9 +344,23 @@ def read_adjacency(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def read_suitability_matrix(con: duckdb.DuckDBPyConnection, parcel_ids: np.ndarray,
                             codes: list[int]) -> np.ndarray:
     """Suitability as an (n parcels × K classes) array in the given parcel and class order."""
-    tidy = query_df(con, "SELECT parcel_id, land_use, score FROM suitability")
-    wide = tidy.pivot(index="parcel_id", columns="land_use", values="score")
-    return wide.reindex(index=parcel_ids, columns=codes).fillna(50.0).to_numpy(dtype=float)
+    # One class at a time into a preallocated matrix: a pivot of the tidy table would hold
+    # several copies of its 37 million rows at Wuhan's 30 m.
+    matrix = np.full((len(parcel_ids), len(codes)), 50.0)
+    order = np.argsort(parcel_ids)
+    cur = con.cursor()
+    try:
+        for j, code in enumerate(codes):
+            rows = cur.execute("SELECT parcel_id, score FROM suitability WHERE land_use = ?",
+                               [int(code)]).fetchnumpy()
+            at = np.searchsorted(parcel_ids, rows["parcel_id"], sorter=order)
+            found = at < len(parcel_ids)
+            at, score = at[found], np.asarray(rows["score"], dtype=float)[found]
+            hit = parcel_ids[order[at]] == rows["parcel_id"][found]
+            matrix[order[at[hit]], j] = score[hit]
+    finally:
+        cur.close()
+    return matrix
 
 
 def read_parcels_gdf(db_path: str | Path, wgs84: bool = False) -> gpd.GeoDataFrame:

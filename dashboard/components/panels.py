@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import services, ui
-from dashboard.components import charts, maps, regions, results
+from dashboard.components import charts, grid_maps, maps, regions, results
 from solver.explain import relaxed_scenario
 from solver.landscape import Landscape
 
@@ -39,14 +39,34 @@ def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land:
                            before: np.ndarray, after: np.ndarray, table: pd.DataFrame) -> None:
     """Current | optimized maps with overlays, next to the indicator charts."""
     t, lang = ui.t, ui.lang()
-    frame = services.map_frame(path, version)
-    names = results.class_names(classes, lang)
-    rows = frame["row"].to_numpy()
-    extra = {"before": [names[int(c)] for c in before[rows]],
-             "after": [names[int(c)] for c in after[rows]]}
     chosen = st.pills(t("overlays"), ["changes", *maps.OVERLAY_COLORS], selection_mode="multi",
                       default=["changes"], key=OVERLAY_WIDGET,
                       format_func=lambda k: t("show_changes") if k == "changes" else t(f"ov_{k}"))
+    grid = services.is_grid(path, version)
+    current, optimized = (_grid_decks if grid else _polygon_decks)(
+        path, version, classes, before, after, chosen)
+    left, middle, right = st.columns([1, 1, 1.1])
+    with left:
+        st.markdown(f"**{t('map_current')}**")
+        st.pydeck_chart(current, key="map_current")
+    with middle:
+        st.markdown(f"**{t('map_optimized')}**")
+        st.pydeck_chart(optimized, key="map_optimized")
+    st.markdown(results.legend_html(classes, lang), unsafe_allow_html=True)
+    if grid:
+        grid_note(path, version, changes="changes" in chosen and bool((before != after).any()))
+    with right:
+        _charts(classes, land, before, after, table)
+
+
+def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
+                   after: np.ndarray, chosen: list[str]) -> tuple[object, object]:
+    """Current and optimized maps of a parcel store: polygons with tooltips and outlines."""
+    frame = services.map_frame(path, version)
+    names = results.class_names(classes, ui.lang())
+    rows = frame["row"].to_numpy()
+    extra = {"before": [names[int(c)] for c in before[rows]],
+             "after": [names[int(c)] for c in after[rows]]}
     zones = services.zone_outlines(path, version)
     outlines = [maps.outline_layer(zones[k], maps.OVERLAY_COLORS[k], f"zone-{k}")
                 for k in chosen if k in zones]
@@ -56,19 +76,64 @@ def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land:
         change_layer = maps.outline_layer(changed_rings, maps.CHANGE_OUTLINE, "changes", 25.0)
     else:
         change_layer = None
-    left, middle, right = st.columns([1, 1, 1.1])
-    with left:
-        st.markdown(f"**{t('map_current')}**")
-        st.pydeck_chart(_deck(frame, before, classes, "current", None, outlines),
-                        key="map_current")
-    with middle:
-        st.markdown(f"**{t('map_optimized')}**")
-        optimized = outlines + ([change_layer] if change_layer is not None else [])
-        st.pydeck_chart(_deck(frame, after, classes, "optimized", extra, optimized),
-                        key="map_optimized")
-    st.markdown(results.legend_html(classes, lang), unsafe_allow_html=True)
-    with right:
-        _charts(classes, land, before, after, table)
+    optimized = outlines + ([change_layer] if change_layer is not None else [])
+    return (_deck(frame, before, classes, "current", None, outlines),
+            _deck(frame, after, classes, "optimized", extra, optimized))
+
+
+def _grid_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
+                after: np.ndarray, chosen: list[str]) -> tuple[object, object]:
+    """Current and optimized maps of a grid store: one image each, zones as outline images;
+    with "changes" chosen, unchanged cells are drawn pale on the optimized map."""
+    zones = grid_zone_layers(path, version, [k for k in chosen if k in maps.OVERLAY_COLORS])
+    highlight = before if "changes" in chosen and (before != after).any() else None
+    current = grid_landuse_deck(path, version, before, classes, "current", zones)
+    optimized = grid_landuse_deck(path, version, after, classes, "optimized", zones, highlight)
+    return current, optimized
+
+
+def grid_landuse_deck(path: str, version: str, codes: np.ndarray, classes: pd.DataFrame,
+                      layer_id: str, overlays: list | None = None,
+                      before: np.ndarray | None = None, width_px: int = 380,
+                      height_px: int = 460, height: int | None = None) -> object:
+    """A grid store's land-use map: its cells as one image (``before``: changes highlighted)."""
+    values, palette = grid_maps.landuse_values(codes, classes, before)
+    return grid_deck(path, version, values, palette, layer_id, overlays, width_px, height_px,
+                     height)
+
+
+def grid_deck(path: str, version: str, values: np.ndarray, palette: grid_maps.Palette,
+              layer_id: str, overlays: list | None = None, width_px: int = 380,
+              height_px: int = 460, height: int | None = None) -> object:
+    """A deck of one grid image (per-parcel palette indices) under optional overlays."""
+    canvas = services.grid_canvas(path, version)
+    layer = grid_maps.bitmap_layer(services.grid_bitmap(path, version, values, palette),
+                                   canvas.corners, layer_id)
+    height = height or (560 if ui.presenting() else 480)
+    return maps.build_deck([layer, *(overlays or [])],
+                           grid_maps.grid_view(canvas, width_px, height_px), None, height=height)
+
+
+def grid_zone_layers(path: str, version: str, flags: list[str]) -> list:
+    """Outline images of the chosen zones (red line, basic farmland, urban boundary)."""
+    cells, canvas = services.grid_cells(path, version), services.grid_canvas(path, version)
+    layers = []
+    for flag in flags:
+        mask = cells[flag].fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            values, palette = grid_maps.mask_values(mask, maps.OVERLAY_COLORS[flag])
+            url = services.grid_bitmap(path, version, values, palette, outline=True)
+            layers.append(grid_maps.bitmap_layer(url, canvas.corners, f"zone-{flag}"))
+    return layers
+
+
+def grid_note(path: str, version: str, changes: bool = False) -> None:
+    """A caption saying the map is an image of the grid (and how changes are shown)."""
+    grid, canvas = services.grid_spec(path, version), services.grid_canvas(path, version)
+    width, height = canvas.size
+    note = ui.t("grid_map_note", n=f"{services.n_parcels(path, version):,}",
+                cell=f"{grid.cell_m:g}", w=width, h=height)
+    st.caption(note + (ui.t("grid_changes_note") if changes else ""))
 
 
 def _charts(classes: pd.DataFrame, land: Landscape, before: np.ndarray, after: np.ndarray,
