@@ -35,6 +35,7 @@ TABLE_COLUMNS = ("code", "key", "role", "name_zh", "name_en", "color", "sansheng
 ROLE_SANSHENG = {"cropland": "production", "built": "living", "forest": "ecological",
                  "grassland": "ecological", "water": "ecological", "unused": "ecological"}
 SANSHENG = ("production", "living", "ecological")
+MAX_CODE = 2**31 - 1   # grid pixels and GeoTIFF exports hold codes as int32
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -103,6 +104,10 @@ def _codes(codes: pd.Series, source: str) -> pd.Series:
     if len(bad):
         raise DataImportError(f"{source}: class codes {examples(bad)} are not whole numbers",
                               "give every class the integer code it has in your data")
+    outside = codes[(numbers < 0) | (numbers > MAX_CODE)]
+    if len(outside):
+        raise DataImportError(f"{source}: class codes {examples(outside)} are outside 0..{MAX_CODE:,}",
+                              "renumber those classes (−1 marks nodata in exports)")
     duplicated = numbers[numbers.duplicated()]
     if len(duplicated):
         raise DataImportError(f"{source}: class code {int(duplicated.iloc[0])} appears twice",

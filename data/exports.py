@@ -17,7 +17,7 @@ with ``use_*`` the store's class codes, geometry in the store's metric CRS (``me
 CSV has no geometry unless asked (``wkt=True`` adds ``geometry_wkt`` in the same CRS).
 
 A grid store (a raster import) also exports a GeoTIFF of store class codes (the source's own
-codes), nodata −1: on the source raster's grid by default — unchanged cells keep every source
+codes, int32), nodata −1: on the source raster's grid by default — unchanged cells keep every source
 pixel, changed cells take their new class on their valid pixels, so restricted pixels can be
 checked against the mask and a re-import at the same cell size gives the allocation back — or
 with one pixel per cell (``raster_grid="cell"``).
@@ -369,7 +369,7 @@ def write_allocation(frame: gpd.GeoDataFrame, path: str | Path, wkt: bool = Fals
 
 def write_allocation_raster(tables: StoreTables, codes: np.ndarray, path: str | Path,
                             raster_grid: str = "source") -> Path:
-    """An allocation as a GeoTIFF of class codes (int16, nodata −1) of a grid store.
+    """An allocation as a GeoTIFF of class codes (int32, nodata −1) of a grid store.
 
     Parameters
     ----------
@@ -392,7 +392,7 @@ def write_allocation_raster(tables: StoreTables, codes: np.ndarray, path: str | 
         before = tables.parcels["land_use"].to_numpy(dtype=np.int64)
         pixels, transform = source_pixels(grid, rows, cols, before, codes), grid.transform
     elif raster_grid == "cell":
-        pixels = np.full(grid.cell_shape, NODATA, dtype=np.int16)
+        pixels = np.full(grid.cell_shape, NODATA, dtype=np.int32)
         pixels[rows, cols] = codes
         transform = grid.cell_transform()
     else:
@@ -402,10 +402,10 @@ def write_allocation_raster(tables: StoreTables, codes: np.ndarray, path: str | 
 
 def _write_geotiff(path: Path, pixels: np.ndarray, transform, crs: str) -> None:
     profile = {"driver": "GTiff", "height": pixels.shape[0], "width": pixels.shape[1],
-               "count": 1, "dtype": "int16", "nodata": NODATA, "crs": crs,
+               "count": 1, "dtype": "int32", "nodata": NODATA, "crs": crs,
                "transform": transform, "compress": "deflate", "tiled": True}
     with rasterio.open(path, "w", **profile) as dst:
-        dst.write(pixels.astype(np.int16), 1)
+        dst.write(pixels.astype(np.int32), 1)
 
 
 # -- indicators ---------------------------------------------------------------------------------

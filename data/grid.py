@@ -33,7 +33,7 @@ class GridSpec:
         Pixel transform of the source raster (north up, square pixels).
     block_pixels : int
         Cell edge in pixels: a cell is ``k × k`` source pixels.
-    pixels : (rows, cols) int16
+    pixels : (rows, cols) int32
         Store class code of every source pixel, :data:`NODATA` where the raster has none.
     """
 
@@ -89,9 +89,9 @@ class GridSpec:
 
 
 def encode_pixels(pixels: np.ndarray) -> bytes:
-    """Compressed int16 pixel codes (class rasters compress ~20×)."""
+    """Compressed int32 pixel codes (class rasters compress ~20×)."""
     buffer = io.BytesIO()
-    np.save(buffer, pixels.astype(np.int16), allow_pickle=False)
+    np.save(buffer, pixels.astype(np.int32), allow_pickle=False)
     return zlib.compress(buffer.getvalue(), level=6)
 
 
@@ -143,4 +143,4 @@ def source_pixels(grid: GridSpec, rows: np.ndarray, cols: np.ndarray, before: np
     per_pixel = np.repeat(np.repeat(changed, k, axis=0), k, axis=1)
     per_pixel = per_pixel[:grid.pixels.shape[0], :grid.pixels.shape[1]]
     valid = grid.pixels != NODATA
-    return np.where(valid & (per_pixel != NODATA), per_pixel, grid.pixels).astype(np.int16)
+    return np.where(valid & (per_pixel != NODATA), per_pixel, grid.pixels).astype(np.int32)

@@ -190,6 +190,11 @@ def _demand(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
 
 def _demand_class(land: Landscape, row: DemandRow) -> int:
     c = land.class_lookup(row.cls)
+    shared = [k for k, r in zip(land.class_keys, land.class_roles, strict=True) if r == row.cls]
+    if c < 0 and len(shared) > 1:
+        raise ScenarioError(f"demand row '{row.label()}': '{row.cls}' is the role of several "
+                            f"classes ({', '.join(shared)}); a demand row names one class — "
+                            "give one row per class")
     if c < 0:
         known = [f"{k} ({code}, {name})" for k, code, name in
                  zip(land.class_keys, land.class_codes,

@@ -271,11 +271,13 @@ def classify(grid: Grid, mapping: Mapping, classes: pd.DataFrame) -> np.ndarray:
             f"{grid.path.name} has {len(unknown)} class codes the mapping does not cover: "
             f"{listing}",
             f"add them to [classes] in {mapping.path.name if mapping.path else 'the mapping'}, "
-            f"e.g. \"{unknown[0][0]}\" = \"built\" (or make them the raster's nodata value)")
+            f"e.g. \"{unknown[0][0]}\" = \"{classes['key'].iloc[0]}\" (class keys: "
+            f"{', '.join(classes['key'])}), add them to the class table, or make them the "
+            "raster's nodata value")
     key_index = {key: i for i, key in enumerate(classes["key"])}
-    lookup = np.array([key_index[resolved[c]] for c in raster_codes.tolist()], dtype=np.int8)
+    lookup = np.array([key_index[resolved[c]] for c in raster_codes.tolist()], dtype=np.int16)
     position = np.searchsorted(raster_codes, grid.values).clip(0, len(raster_codes) - 1)
-    return np.where(grid.valid, lookup[position], -1).astype(np.int8)
+    return np.where(grid.valid, lookup[position], -1).astype(np.int16)
 
 
 def class_counts(blocks: Blocks, class_index: np.ndarray, n_classes: int) -> np.ndarray:
@@ -326,7 +328,7 @@ def cut_cell_polygons(grid: Grid, blocks: Blocks, keep: np.ndarray) -> np.ndarra
 def grid_spec(grid: Grid, blocks: Blocks, class_index: np.ndarray,
               classes: pd.DataFrame) -> GridSpec:
     """The source grid kept in the store: every pixel's store class code."""
-    codes = np.append(classes["code"].to_numpy(dtype=np.int16), np.int16(NODATA))
+    codes = np.append(classes["code"].to_numpy(dtype=np.int32), np.int32(NODATA))
     return GridSpec(str(grid.crs), grid.transform, blocks.k, codes[class_index])
 
 

@@ -332,13 +332,13 @@ def land_use_codes(gdf: gpd.GeoDataFrame, mapping: Mapping, path: Path) -> np.nd
     resolved = mapping.resolve_codes(list(values.unique()))
     unknown = values[values.map(resolved).isna()].value_counts()
     if len(unknown):
+        keys = list(mapping.class_codes())
         listing = ", ".join(f"{code!r} ({n}×)" for code, n in unknown.head(10).items())
         raise DataImportError(
             f"{path.name}: land-use column {source!r} has {len(unknown)} class codes the "
             f"mapping does not cover: {listing}",
             f"add them to [classes] in the mapping file, e.g. \"{unknown.index[0]}\" = "
-            "\"built\" (role keys: "
-            "cropland, forest, grassland, water, built, unused)")
+            f"\"{keys[0]}\" (class keys: {', '.join(keys)})")
     codes = mapping.class_codes()
     return values.map(lambda v: codes[resolved[v]]).to_numpy(dtype=np.int64)
 
