@@ -52,7 +52,8 @@ def cmd_import_raster(args: argparse.Namespace) -> int:
     report = import_raster(args.landuse, args.db, args.mapping, args.cell_size,
                            drivers=_parse_drivers(args.driver), regions_path=args.regions,
                            no_change=args.no_change, name=args.name,
-                           layers=_parse_drivers(args.layer, "--layer"))
+                           layers=_parse_drivers(args.layer, "--layer"),
+                           land_use_rule=args.land_use_rule)
     print(report.format())
     return 0
 
@@ -188,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     raster.add_argument("--layer", action="append", default=[], metavar="NAME=FILE",
                         help="vector layer for a distance driver, e.g. road=roads.gpkg "
                              "(listed in the mapping's [derived] layers; repeatable)")
+    raster.add_argument("--land-use-rule", choices=["majority", "preserve_area"],
+                        help="a cell's class: majority (default) or preserve_area (every class "
+                             "keeps its raster area to about one cell)")
     raster.add_argument("--regions", type=Path, help="region polygons (e.g. districts .shp)")
     raster.add_argument("--no-change", type=Path, help="mask raster: 0 = no conversion allowed")
     raster.add_argument("--cell-size", required=True, type=float, help="parcel edge in metres")

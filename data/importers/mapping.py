@@ -28,6 +28,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from data.classes import CLASSES_CAS, read_class_table
+from data.importers.aggregation import LAND_USE_RULES
 from data.importers.derived import DerivedSpec, parse_derived
 from data.importers.errors import DataImportError
 from data.store import PARCEL_ATTRIBUTES
@@ -36,7 +37,7 @@ ROLE_KEYS = ("cropland", "forest", "grassland", "water", "built", "unused")
 AGGREGATIONS = ("mean", "sum", "majority")
 STORE_COLUMNS = ("parcel_id", "land_use", "area_ha", *PARCEL_ATTRIBUTES)
 TOP_KEYS = {"name_zh", "name_en", "source", "crs", "class_table", "area_scale",
-            "columns", "classes", "regions", "drivers", "no_change", "derived"}
+            "columns", "classes", "regions", "drivers", "no_change", "derived", "aggregation"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Mapping:
     area_scale: float = 1.0
     names: dict[str, str] = field(default_factory=dict)
     derived: DerivedSpec | None = None   # None: the default drivers (see default_derived)
+    land_use_rule: str = "majority"      # raster cells: see data/importers/aggregation.py
 
     def source_column(self, store_column: str) -> str:
         """The source column that fills ``store_column`` (same name when not mapped)."""
@@ -175,7 +177,17 @@ def load_mapping(path: str | Path | None) -> Mapping:
         area_scale=float(raw.get("area_scale", 1.0)),
         names={k: str(raw[k]) for k in ("name_zh", "name_en", "source") if k in raw},
         derived=parse_derived(path.name, _table(path, raw, "derived")) if "derived" in raw else None,
+        land_use_rule=_aggregation(path, _table(path, raw, "aggregation")),
     )
+
+
+def _aggregation(path: Path, table: dict) -> str:
+    unknown = set(table) - {"land_use"}
+    if unknown:
+        raise DataImportError(f"mapping {path}: [aggregation] has unknown keys {sorted(unknown)}",
+                              f"use only land_use = one of {', '.join(LAND_USE_RULES)}")
+    return _choice(path, "aggregation.land_use", table.get("land_use", "majority"),
+                   LAND_USE_RULES)
 
 
 def _read_toml(path: Path) -> dict:

@@ -37,6 +37,7 @@ from scipy import ndimage
 
 from data.classes import class_roles, read_class_table
 from data.grid import NODATA, GridSpec, grid_adjacency
+from data.importers.aggregation import cell_classes
 from data.importers.derived import pixel_drivers
 from data.importers.errors import DataImportError, examples
 from data.importers.mapping import (
@@ -107,7 +108,8 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
                   cell_size_m: float, drivers: dict[str, str | Path] | None = None,
                   regions_path: str | Path | None = None, no_change: str | Path | None = None,
                   name: str | None = None,
-                  layers: dict[str, str | Path] | None = None) -> ImportReport:
+                  layers: dict[str, str | Path] | None = None,
+                  land_use_rule: str | None = None) -> ImportReport:
     """Aggregate a land-cover raster into a store of square grid parcels.
 
     Parameters
@@ -134,6 +136,8 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
     layers : dict, optional
         Vector layer name (listed in the mapping's ``[derived] layers``) → file: distance to
         its features becomes a driver (``dist_NAME_m``).
+    land_use_rule : {'majority', 'preserve_area'}, optional
+        How a cell's class is chosen (overrides the mapping's ``[aggregation] land_use``).
 
     Returns
     -------
@@ -150,7 +154,8 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
     counts = class_counts(blocks, class_index, len(classes))
     keep = np.flatnonzero(counts.sum(axis=1) > 0)
     check_parcel_count(len(keep), blocks.k, grid.pixel_m, Path(landuse))
-    parcels = grid_parcels(grid, blocks, keep, counts[keep], classes)
+    parcels = grid_parcels(grid, blocks, keep, counts[keep], classes,
+                           land_use_rule or mapping.land_use_rule)
     parcels["geom_wkb"] = cut_cell_polygons(grid, blocks, keep)
     add_drivers(parcels, grid, blocks, keep, mapping, drivers or {}, report)
     if no_change is not None:
@@ -289,14 +294,14 @@ def class_counts(blocks: Blocks, class_index: np.ndarray, n_classes: int) -> np.
 # ---- parcels --------------------------------------------------------------------------------
 
 def grid_parcels(grid: Grid, blocks: Blocks, keep: np.ndarray, counts: np.ndarray,
-                 classes: pd.DataFrame) -> pd.DataFrame:
-    """Kept blocks as grid cells (row, column) with their majority class and valid area."""
+                 classes: pd.DataFrame, rule: str = "majority") -> pd.DataFrame:
+    """Kept blocks as grid cells (row, column) with their class (by ``rule``, see
+    :mod:`data.importers.aggregation`) and valid area."""
     pixel_ha = grid.pixel_m ** 2 / 10_000
     return pd.DataFrame({
         "parcel_id": np.arange(1, len(keep) + 1), "block": keep,
         "grid_row": keep // blocks.n_cols, "grid_col": keep % blocks.n_cols,
-        # argmax takes the first maximum: ties go to the lower store code
-        "land_use": classes["code"].to_numpy()[counts.argmax(axis=1)],
+        "land_use": classes["code"].to_numpy()[cell_classes(counts, rule)],
         "area_ha": counts.sum(axis=1) * pixel_ha,
     })
 
