@@ -84,6 +84,7 @@ class ImportReport:
         for row in self.grain.itertuples(index=False):
             lines.append(f"    {row.cell_m:>7g} m   worst {row.worst_pct:6.2f} %")
         best = self.recommended_cell_m()
-        lines.append(f"  recommended: cells of {best:g} m or finer keep every class within 5 % "
-                     "(class shares are stored at any grain)")
+        lines.append(f"  recommended: with the majority rule, cells of {best:g} m or finer keep every "
+                     "class within 5 %; at a coarser grain use --land-use-rule preserve_area "
+                     "(class areas kept to about one cell; class shares are stored either way)")
         return lines
