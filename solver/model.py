@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +39,7 @@ from solver.instance import OBJ_SCALE, Instance, build_instance
 from solver.landscape import Landscape
 from solver.result import AllocationResult, Status, area_tables
 from solver.rules import (
+    AllocationVars,
     Compactness,
     LinearBuilder,
     RelaxedCompactness,
@@ -53,6 +55,10 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[ProgressEvent], None]
 LP_INTEGRAL_TOL = 1e-6
+#: Changeable (parcel, use) pairs above which only the exact core runs: the LP and CP-SAT
+#: phases hold the whole program (Wuhan at 30 m: 19 million pairs, 4 GB to build, and the LP
+#: went past 20 GB). Solves above it end with the exact core's allocation and proven bound.
+MAX_SEARCH_PAIRS = 8_000_000
 OPTIMAL_GAP = 1e-5  # proven within 0.001 % (the bound carries the flow's cost rounding) counts as optimal
 
 
@@ -95,9 +101,31 @@ class AllocationModel:
     def __init__(self, instance: Instance, rules: list[Rule] | None = None,
                  status_quo_zero: bool = True) -> None:
         self.instance, self.rules, self.status_quo_zero = instance, rules, status_quo_zero
-        self.builder, self.vars = build_program(instance, rules)
-        shift = instance.status_quo_units if status_quo_zero else 0
-        self.offset_units = self.builder.offset - shift
+
+    # The program is built on first use: the exact core works on the instance alone, and at
+    # 5 million cells the program costs 4 GB and 20 s that a flow-only solve never needs.
+    @cached_property
+    def _program(self) -> tuple[LinearBuilder, AllocationVars]:
+        return build_program(self.instance, self.rules)
+
+    @cached_property
+    def builder(self) -> LinearBuilder:
+        return self._program[0]
+
+    @cached_property
+    def vars(self) -> AllocationVars:
+        return self._program[1]
+
+    @cached_property
+    def offset_units(self) -> int:
+        shift = self.instance.status_quo_units if self.status_quo_zero else 0
+        return self.builder.offset - shift
+
+    @property
+    def too_large_for_search(self) -> bool:
+        """Whether the LP and CP-SAT phases would not fit in memory (the exact core still
+        runs: see :data:`MAX_SEARCH_PAIRS`)."""
+        return int(self.instance.allowed[self.instance.mutable].sum()) > MAX_SEARCH_PAIRS
 
     # ----- the interface the one search (``run_search``) works against ----------------------
     @property
@@ -123,16 +151,21 @@ class AllocationModel:
         return AllocationModel(self.instance.restrict(fixed), self.rules, self.status_quo_zero)
 
     @property
-    def n_variables(self) -> int:
-        return self.builder.n_vars
+    def n_variables(self) -> int | None:
+        """Variables of the program (None when it was never built)."""
+        return self.builder.n_vars if self._built else None
 
     @property
-    def n_constraints(self) -> int:
-        return self.builder.n_rows
+    def n_constraints(self) -> int | None:
+        return self.builder.n_rows if self._built else None
+
+    @property
+    def _built(self) -> bool:
+        return "_program" in self.__dict__ or "builder" in self.__dict__
 
     def hint_vector(self, assignment: np.ndarray) -> np.ndarray:
         """Variable values (x and d) of an assignment; slack variables 0."""
-        vec = self.vars.hint(assignment, self.n_variables)
+        vec = self.vars.hint(assignment, self.builder.n_vars)
         e = self.instance.landscape.edges
         has = self.vars.d >= 0
         if has.any():
@@ -143,7 +176,7 @@ class AllocationModel:
     def solve_lp(self, time_limit_s: float) -> LpOutcome:
         """Solve the LP relaxation; ``bound_units`` is a proven upper bound when optimal."""
         t0 = time.monotonic()
-        if self.n_variables == 0:
+        if self.builder.n_vars == 0:
             return LpOutcome("unknown", None, None, 0.0)
         c, kwargs = _linprog_arrays(self.builder)
         res = linprog(-c / self.instance.obj_scale, method="highs",
@@ -206,7 +239,7 @@ class AllocationModel:
         name = solver.status_name(status)
         assignment, obj, bound = None, None, None
         values = np.asarray(solver.response_proto.solution, dtype=np.int64)
-        if name in ("OPTIMAL", "FEASIBLE") and values.size == self.n_variables:
+        if name in ("OPTIMAL", "FEASIBLE") and values.size == self.builder.n_vars:
             assignment = self.vars.values(values).astype(np.int32)
             obj = int(round(solver.objective_value))
             bound = _plausible_bound(solver.best_objective_bound, obj)
@@ -358,6 +391,9 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
         gap = search.gap(model.instance.obj_scale)
         if search.proven_infeasible or (gap is not None and gap <= target):
             return search, phases
+    if model.too_large_for_search:
+        phases.append("search skipped: too large")
+        return search, phases
     rounded = _lp_phase(model, config, search, phases, on_progress)
     if search.proven_infeasible:
         return search, phases

@@ -81,8 +81,8 @@ class AllocationResult:
     assignment: np.ndarray | None
     n_parcels: int
     n_mutable: int
-    n_variables: int
-    n_constraints: int
+    n_variables: int | None     # None: the program was never built (exact core only)
+    n_constraints: int | None
     terms: dict[str, TermValue] = field(default_factory=dict)
     area_by_class_ha: dict[str, dict[str, float]] = field(default_factory=dict)
     area_by_region_class_ha: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)

@@ -54,16 +54,17 @@ CREATE TABLE parcels (
 CREATE TABLE class_shares (
     parcel_id INTEGER NOT NULL,
     land_use  INTEGER NOT NULL,
-    share     DOUBLE  NOT NULL CHECK (share BETWEEN 0 AND 1),
-    PRIMARY KEY (parcel_id, land_use)
+    share     DOUBLE  NOT NULL CHECK (share BETWEEN 0 AND 1)
+    -- unique per (parcel_id, land_use), as written by the store builder; no index: an index on
+    -- the millions of rows of a 30 m grid store costs more than the rest of the write
 );
 
 -- 双评价-style suitability of each parcel for each use, 0..100 (weights in meta 'suitability_weights').
 CREATE TABLE suitability (
     parcel_id INTEGER NOT NULL,
     land_use  INTEGER NOT NULL,
-    score     DOUBLE  NOT NULL CHECK (score BETWEEN 0 AND 100),
-    PRIMARY KEY (parcel_id, land_use)
+    score     DOUBLE  NOT NULL CHECK (score BETWEEN 0 AND 100)
+    -- unique per (parcel_id, land_use); no index (37 million rows at Wuhan's 30 m: 32 s)
 );
 
 -- Parcel neighbours with the length of their shared boundary, built once at import (parcel_a < parcel_b).
@@ -71,8 +72,7 @@ CREATE TABLE adjacency (
     parcel_a INTEGER NOT NULL,
     parcel_b INTEGER NOT NULL,
     shared_m DOUBLE  NOT NULL CHECK (shared_m > 0),
-    PRIMARY KEY (parcel_a, parcel_b),
-    CHECK (parcel_a < parcel_b)
+    CHECK (parcel_a < parcel_b)   -- each pair once, as built (no index, see class_shares)
 );
 
 -- Grid stores (raster imports): the source grid, one row; empty for parcel (polygon) stores.
