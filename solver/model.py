@@ -552,8 +552,10 @@ def solve(landscape: Landscape, scenario: Scenario,
     if status == Status.INFEASIBLE:
         from solver.explain import explain_infeasibility
 
+        # a few solves of the same size: twice what proving took, at least 10 s, within the limit
+        budget = max(10.0, 2.0 * (time.monotonic() - t0))
         explanation = explain_infeasibility(landscape, scenario,
-                                            min(scenario.solver.time_limit_s, 10.0))
+                                            min(scenario.solver.time_limit_s, budget))
     result = build_result(model, search, status, phases, time.monotonic() - t0, explanation)
     if on_progress is not None:
         on_progress(ProgressEvent("done", result.wall_time_s, result.objective,
