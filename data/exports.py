@@ -94,13 +94,15 @@ class StoreTables:
         return self.parcels["parcel_id"].to_numpy(dtype=np.int64)
 
 
-def read_store_tables(store_path: str | Path, geometry: bool = True) -> StoreTables:
-    """Meta, classes, regions, parcels (with geometry unless told) and adjacency of a store."""
+def read_store_tables(store_path: str | Path, geometry: bool = True,
+                      wgs84: bool = True) -> StoreTables:
+    """Meta, classes, regions, parcels (with geometry unless told; WGS 84 copies for maps
+    unless told) and adjacency of a store."""
     con = connect(store_path)
     try:
         return StoreTables(meta=store.read_meta(con), classes=store.read_classes(con),
                            regions=store.read_regions(con),
-                           parcels=store.read_parcels(con, with_geometry=geometry),
+                           parcels=store.read_parcels(con, with_geometry=geometry, wgs84=wgs84),
                            adjacency=store.read_adjacency(con), grid=store.read_grid(con))
     finally:
         con.close()
@@ -498,8 +500,8 @@ def export(bundle: ExportBundle, out_path: str | Path, kind: str | None = None,
     out_path = Path(out_path)
     kind = _check_kind(out_path.suffix.lower(), kind, lang)
     raster = out_path.suffix.lower() == ".tif"
-    tables = tables if tables is not None else read_store_tables(bundle.store_path,
-                                                                 geometry=not raster)
+    tables = tables if tables is not None else read_store_tables(
+        bundle.store_path, geometry=not raster, wgs84=kind == "report")
     codes = aligned_codes(tables, bundle.assignment)
     if raster:
         return write_allocation_raster(tables, codes, out_path, raster_grid)

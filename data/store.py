@@ -297,16 +297,18 @@ def read_regions(con: duckdb.DuckDBPyConnection, with_geometry: bool = False) ->
     return query_df(con, f"SELECT {columns} FROM regions ORDER BY region_id")
 
 
-def read_parcels(con: duckdb.DuckDBPyConnection, with_geometry: bool = False) -> pd.DataFrame:
+def read_parcels(con: duckdb.DuckDBPyConnection, with_geometry: bool = False,
+                 wgs84: bool = True) -> pd.DataFrame:
     """All parcel attributes ordered by id; WKB columns only when asked.
 
     Grid stores keep no polygon per cell: asked for geometry, the cells are built from the grid
-    here (metric and WGS 84 WKB), so every reader sees the same columns for every store.
+    here (metric and, unless ``wgs84`` is false, WGS 84 WKB), so every reader sees the same
+    columns for every store.
     """
     columns = "*" if with_geometry else "* EXCLUDE (geom_wkb, geom_wgs84_wkb)"
     parcels = query_df(con, f"SELECT {columns} FROM parcels ORDER BY parcel_id")
     grid = read_grid(con) if with_geometry else None
-    return parcels if grid is None else _with_cell_geometry(parcels, grid)
+    return parcels if grid is None else _with_cell_geometry(parcels, grid, wgs84)
 
 
 def read_grid(con: duckdb.DuckDBPyConnection) -> GridSpec | None:
@@ -324,11 +326,13 @@ def cell_geometry(parcels: pd.DataFrame, grid: GridSpec) -> np.ndarray:
     return boxes
 
 
-def _with_cell_geometry(parcels: pd.DataFrame, grid: GridSpec) -> pd.DataFrame:
+def _with_cell_geometry(parcels: pd.DataFrame, grid: GridSpec, wgs84: bool) -> pd.DataFrame:
     geometry = cell_geometry(parcels, grid)
-    wgs84 = gpd.GeoSeries(geometry, crs=grid.crs).simplify(MAP_SIMPLIFY_M).to_crs(4326)
+    if not wgs84:  # metric exports: reprojecting millions of cells would double the cost
+        return parcels.assign(geom_wkb=shapely.to_wkb(geometry), geom_wgs84_wkb=None)
+    lonlat = gpd.GeoSeries(geometry, crs=grid.crs).to_crs(4326)  # squares: nothing to simplify
     return parcels.assign(geom_wkb=shapely.to_wkb(geometry),
-                          geom_wgs84_wkb=shapely.to_wkb(wgs84.to_numpy()))
+                          geom_wgs84_wkb=shapely.to_wkb(lonlat.to_numpy()))
 
 
 def read_drivers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
