@@ -237,3 +237,7 @@ def translate(text_key: str, lang: str = "zh", /, **values: object) -> str:
 from dashboard.i18n_compare import COMPARE_TEXT  # noqa: E402 - the compare pages' labels
 
 TEXT.update(COMPARE_TEXT)
+
+from dashboard.i18n_grid import GRID_TEXT  # noqa: E402 - grid and large-store messages
+
+TEXT.update(GRID_TEXT)

@@ -6,7 +6,9 @@ re-imported store is never served from a stale cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -30,7 +32,11 @@ from solver.landscape import Landscape
 
 MAX_CACHED_RESULTS = 32
 MAX_PARALLEL_SOLVES = 2  # the machines have 2 cores; further solves wait their turn
-AUTO_SOLVE_MAX = 1_000_000  # larger stores are not solved on opening a page, only on request
+# Larger stores are solved only on request, one at a time, and not by the multi-solve pages
+# (1 M cells: 8.8 s and 1.1 GB; Wuhan's 5.3 M cells of 30 m: 10 s to load, 40–50 s to solve,
+# a server peak of 6.6 GB, on 2 cores and 24 GB).
+AUTO_SOLVE_MAX = 1_000_000
+AUTO_SOLVE_MAX_ENV = "LANDALLOC_AUTO_SOLVE_MAX"
 GRID_CELL_COLUMNS = ("parcel_id", "grid_row", "grid_col", "land_use", "is_red_line",
                      "is_basic_farmland", "in_urban_boundary")
 
@@ -84,13 +90,23 @@ def adjacency(path: str, version: str) -> pd.DataFrame:
 
 
 def n_parcels(path: str, version: str) -> int:
-    """Number of parcels (grid cells) of a store, from its meta table."""
-    return int(store_overview(path, version)["meta"]["n_parcels"])
+    """Number of parcels (grid cells) of a store."""
+    counted = store_overview(path, version)["meta"].get("n_parcels")
+    return int(counted) if counted else int(query(connection(path),
+                                                  "SELECT count(*) FROM parcels")[0][0])
+
+
+def auto_solve_max() -> int:
+    """The most parcels a page solves on its own (``$LANDALLOC_AUTO_SOLVE_MAX``, default
+    :data:`AUTO_SOLVE_MAX`)."""
+    value = os.environ.get(AUTO_SOLVE_MAX_ENV, "")
+    return int(value) if value.strip().isdigit() else AUTO_SOLVE_MAX
 
 
 def is_large(path: str, version: str) -> bool:
-    """Whether a store is too large to solve on opening the page (see :data:`AUTO_SOLVE_MAX`)."""
-    return n_parcels(path, version) > AUTO_SOLVE_MAX
+    """Whether a store has more parcels than pages solve on opening: it is solved only on
+    request, one large solve at a time, and not by the pages that solve many times."""
+    return n_parcels(path, version) > auto_solve_max()
 
 
 # ---- grid stores: maps as images -------------------------------------------------------------
@@ -179,7 +195,8 @@ def zone_outlines(path: str, version: str) -> dict[str, list]:
 @st.cache_data(max_entries=4, show_spinner=False)
 def region_frame(path: str, version: str) -> pd.DataFrame:
     """Region outlines (WGS 84 rings) with names; dissolved from the parcels when a store has
-    no region polygons (raster imports without --regions)."""
+    no region polygons (raster imports without --regions). Grid stores: traced from the
+    cells' region ids on the grid (no polygon per cell)."""
     import geopandas as gpd
     import shapely
 
@@ -209,10 +226,11 @@ def _grid_region_frame(path: str, version: str, grid: GridSpec,
     outlines = grid_maps.region_outlines(grid, cells["grid_row"].to_numpy(),
                                          cells["grid_col"].to_numpy(),
                                          cells["region_id"].to_numpy())
-    geometry = [outlines.get(int(r)) for r in regions["region_id"]]
+    regions = regions[regions["region_id"].isin(list(outlines))]  # a region without cells: no map
+    geometry = [outlines[int(r)] for r in regions["region_id"]]
     return maps.parcel_frame(pd.DataFrame({
-        "region_id": regions["region_id"], "name_zh": regions["name_zh"],
-        "name_en": regions["name_en"], "geom_wgs84_wkb": shapely.to_wkb(geometry)}))
+        "region_id": regions["region_id"].to_numpy(), "name_zh": regions["name_zh"].to_numpy(),
+        "name_en": regions["name_en"].to_numpy(), "geom_wgs84_wkb": shapely.to_wkb(geometry)}))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -221,36 +239,10 @@ def landscape(path: str, version: str) -> Landscape:
     con = connection(path)
     parcels = parcel_attributes(path, version)
     classes = store.read_classes(con)
-    suitability = _suitability_matrix(con, parcels["parcel_id"].to_numpy(),
-                                      classes["code"].to_numpy())
+    suitability = store.read_suitability_matrix(con, parcels["parcel_id"].to_numpy(),
+                                                classes["code"].tolist())
     return landscape_from_tables(parcels, classes, store.read_regions(con),
                                  adjacency(path, version), suitability, coefficients())
-
-
-def _suitability_matrix(con: duckdb.DuckDBPyConnection, parcel_ids: np.ndarray,
-                        codes: np.ndarray) -> np.ndarray:
-    """Like ``store.read_suitability_matrix`` (missing pairs score 50), by scattering the
-    tidy table into the matrix: its pandas pivot takes 48 s and 5.7 GB for 5.3 M cells."""
-    cursor = con.cursor()
-    try:
-        tidy = cursor.execute("SELECT parcel_id, land_use, score FROM suitability").fetchnumpy()
-    finally:
-        cursor.close()
-    rows = _positions(np.asarray(parcel_ids), np.asarray(tidy["parcel_id"]))
-    cols = _positions(np.asarray(codes), np.asarray(tidy["land_use"]))
-    known = (rows >= 0) & (cols >= 0)
-    matrix = np.full((len(parcel_ids), len(codes)), 50.0)
-    matrix[rows[known], cols[known]] = np.asarray(tidy["score"], dtype=float)[known]
-    return matrix
-
-
-def _positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Position of each value in ``keys`` (any order), −1 where it is not there."""
-    if len(keys) == 0:
-        return np.full(len(values), -1, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    at = order[np.minimum(np.searchsorted(keys[order], values), len(keys) - 1)]
-    return np.where(keys[at] == values, at, -1)
 
 
 @st.cache_resource(show_spinner=False)
@@ -300,6 +292,11 @@ def _solve_slots() -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(MAX_PARALLEL_SOLVES)
 
 
+@st.cache_resource
+def _large_solve_lock() -> threading.Lock:
+    return threading.Lock()  # two solves of millions of cells would not fit in memory together
+
+
 def cached_result(key: str):
     """A previously computed result for this store version and scenario, or None."""
     results, lock = _result_cache()
@@ -319,13 +316,14 @@ def remember_result(key: str, result) -> None:
             results.popitem(last=False)
 
 
-def start_job(work) -> SolveJob:
+def start_job(work, large: bool = False) -> SolveJob:
     """Run ``work(on_progress)`` on a worker thread, at most :data:`MAX_PARALLEL_SOLVES` at
-    once (further solves wait for a slot); the page polls the returned job."""
+    once (further solves wait for a slot) and ``large`` ones one at a time; the page polls
+    the returned job."""
     job = SolveJob()
 
     def run() -> None:
-        with _solve_slots():
+        with _large_solve_lock() if large else contextlib.nullcontext(), _solve_slots():
             job.started = time.perf_counter()
             try:
                 job.result = work(job.progress.append)
@@ -339,10 +337,12 @@ def start_job(work) -> SolveJob:
 
 
 def start_solve(land: Landscape, scenario, hint: np.ndarray | None = None) -> SolveJob:
-    """``solver.solve`` on a worker thread (see :func:`start_job`)."""
+    """``solver.solve`` on a worker thread (see :func:`start_job`; over
+    :data:`AUTO_SOLVE_MAX` parcels one at a time)."""
     from solver import solve
 
-    return start_job(lambda progress: solve(land, scenario, hint=hint, on_progress=progress))
+    return start_job(lambda progress: solve(land, scenario, hint=hint, on_progress=progress),
+                     large=land.n_parcels > auto_solve_max())
 
 
 def start_period_solve(land: Landscape, period_scenario) -> SolveJob:

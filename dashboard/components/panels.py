@@ -84,12 +84,24 @@ def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.nd
 def _grid_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
                 after: np.ndarray, chosen: list[str]) -> tuple[object, object]:
     """Current and optimized maps of a grid store: one image each, zones as outline images;
-    with "changes" chosen, unchanged cells are drawn pale on the optimized map."""
+    with "changes" chosen, the optimized map draws unchanged cells pale and outlines the
+    converted ones in dark."""
     zones = grid_zone_layers(path, version, [k for k in chosen if k in maps.OVERLAY_COLORS])
-    highlight = before if "changes" in chosen and (before != after).any() else None
+    changed = before != after
+    highlight = before if "changes" in chosen and changed.any() else None
+    outline = [] if highlight is None else [grid_outline_layer(path, version, changed, "changes")]
     current = grid_landuse_deck(path, version, before, classes, "current", zones)
-    optimized = grid_landuse_deck(path, version, after, classes, "optimized", zones, highlight)
+    optimized = grid_landuse_deck(path, version, after, classes, "optimized", zones + outline,
+                                  highlight)
     return current, optimized
+
+
+def grid_outline_layer(path: str, version: str, mask: np.ndarray, layer_id: str,
+                       color: list[int] = maps.CHANGE_OUTLINE) -> object:
+    """An image of the edges of the cells in ``mask`` (e.g. converted cells), in ``color``."""
+    values, palette = grid_maps.mask_values(mask, color)
+    return grid_maps.bitmap_layer(services.grid_bitmap(path, version, values, palette, outline=True),
+                                  services.grid_canvas(path, version).corners, layer_id)
 
 
 def grid_landuse_deck(path: str, version: str, codes: np.ndarray, classes: pd.DataFrame,
@@ -116,15 +128,10 @@ def grid_deck(path: str, version: str, values: np.ndarray, palette: grid_maps.Pa
 
 def grid_zone_layers(path: str, version: str, flags: list[str]) -> list:
     """Outline images of the chosen zones (red line, basic farmland, urban boundary)."""
-    cells, canvas = services.grid_cells(path, version), services.grid_canvas(path, version)
-    layers = []
-    for flag in flags:
-        mask = cells[flag].fillna(False).to_numpy(dtype=bool)
-        if mask.any():
-            values, palette = grid_maps.mask_values(mask, maps.OVERLAY_COLORS[flag])
-            url = services.grid_bitmap(path, version, values, palette, outline=True)
-            layers.append(grid_maps.bitmap_layer(url, canvas.corners, f"zone-{flag}"))
-    return layers
+    cells = services.grid_cells(path, version)
+    masks = {flag: cells[flag].fillna(False).to_numpy(dtype=bool) for flag in flags}
+    return [grid_outline_layer(path, version, mask, f"zone-{flag}", maps.OVERLAY_COLORS[flag])
+            for flag, mask in masks.items() if mask.any()]
 
 
 def grid_note(path: str, version: str, changes: bool = False) -> None:
@@ -200,3 +207,36 @@ def region_section(path: str, version: str, table: pd.DataFrame) -> None:
             "<b>{region}</b><br/>{value}", height=400), key="region_map")
     with right:
         st.dataframe(regions.region_indicator_table(table, lang), width="stretch")
+
+
+def large_store_notice(path: str, version: str, text_key: str, *details: str) -> None:
+    """What a page does with a store over the auto-solve limit (``text_key``), what a solve
+    costs, and the page's own ``details`` (i18n keys)."""
+    values = {"n": f"{services.n_parcels(path, version):,}",
+              "limit": f"{services.auto_solve_max():,}"}
+    separator = "" if ui.lang() == "zh" else " "
+    texts = [ui.t(text_key, **values), ui.t("large_cost"), *(ui.t(key) for key in details)]
+    st.warning(separator.join(texts))
+
+
+def current_map(path: str, version: str, classes: pd.DataFrame) -> None:
+    """The current land use of a grid store, alone (before any result)."""
+    if not services.is_grid(path, version):
+        return
+    codes = services.grid_cells(path, version)["land_use"].to_numpy()
+    left, right = st.columns([1.6, 1])
+    with left:
+        st.markdown(f"**{ui.t('map_current')}**")
+        st.pydeck_chart(grid_landuse_deck(path, version, codes, classes, "current",
+                                          width_px=720, height_px=560, height=600),
+                        key="map_current")
+        st.markdown(results.legend_html(classes, ui.lang()), unsafe_allow_html=True)
+        grid_note(path, version)
+    with right:
+        summary = services.store_overview(path, version)["summary"]
+        name = "name_zh" if ui.lang() == "zh" else "name_en"
+        st.dataframe(summary[[name, "parcels", "area_ha"]].rename(columns={
+            name: ui.t("class"), "parcels": ui.t("n_cells_col"), "area_ha": ui.t("area_ha")}),
+            hide_index=True, width="stretch",
+            column_config={ui.t("n_cells_col"): st.column_config.NumberColumn(format="localized"),
+                           ui.t("area_ha"): st.column_config.NumberColumn(format="%.0f")})

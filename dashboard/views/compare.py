@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import services, ui
-from dashboard.components import charts, maps, results, solving
+from dashboard.components import charts, grid_maps, maps, panels, results, solving
 from dashboard.components import compare as cmp
 from data import library
 from data.presets import PRESET_KEYS, list_presets, load_preset
@@ -20,7 +20,8 @@ t, lang = ui.t, ui.lang()
 path = ui.store_path()
 version = services.store_version(path)
 classes = services.store_overview(path, version)["classes"]
-land = services.landscape(path, version)
+large = services.is_large(path, version)  # presets are solved only when picked
+grid = services.is_grid(path, version)
 preset_names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in list_presets()}
 
 st.title(t("compare_title"))
@@ -31,6 +32,25 @@ except library.LibraryError as exc:
     saved_list = pd.DataFrame({"name": [], "saved_at": []})
 saved_at = dict(zip(saved_list["name"], saved_list["saved_at"], strict=True))
 options = [f"saved:{name}" for name in saved_at] + [f"preset:{key}" for key in PRESET_KEYS]
+default = [o for o in options if o.startswith("saved:")][:2] if large else options[:2]
+
+
+def load_land():
+    """The solver's input, read when a preset is solved."""
+    with st.spinner(t("loading_land", n=f"{services.n_parcels(path, version):,}")):
+        return services.landscape(path, version)
+
+
+def scenario_deck(codes: np.ndarray, layer_id: str, width_px: int):
+    """One scenario's land-use map (an image for grid stores); all share one view."""
+    if grid:
+        return panels.grid_landuse_deck(path, version, codes, classes, layer_id,
+                                        width_px=width_px, height_px=340, height=380)
+    rows = frame["row"].to_numpy()
+    layer = maps.landuse_layer(frame, maps.color_column(codes[rows], class_colors), layer_id,
+                               tooltips=False)
+    view = maps.view_state(frame["lon"], frame["lat"], width_px=width_px, height_px=340)
+    return maps.build_deck([layer], view, None, height=380)
 
 
 def option_label(option: str) -> str:
@@ -38,9 +58,11 @@ def option_label(option: str) -> str:
     return name if kind == "saved" else preset_names.get(name, name) + t("compare_preset")
 
 
-if not saved_at:
+if large:
+    panels.large_store_notice(path, version, "large_compare")
+elif not saved_at:
     st.caption(t("compare_no_library"))
-chosen = st.multiselect(t("compare_pick"), options, default=options[:2], format_func=option_label,
+chosen = st.multiselect(t("compare_pick"), options, default=default, format_func=option_label,
                         max_selections=MAX_SCENARIOS, key="compare_pick")
 
 
@@ -72,14 +94,14 @@ def gather_saved(name: str) -> cmp.Compared | None:
 def gather_preset(key: str) -> cmp.Compared | None:
     scenario = load_preset(key)
     result_key = solving.result_key(version, scenario)
-    result, _ = solving.solve_with_progress(land, scenario, result_key, None, t)
+    result, _ = solving.solve_with_progress(load_land(), scenario, result_key, None, t)
     label = option_label(f"preset:{key}")
     if result is None or not result.has_solution:
         status = t("status_" + str(result.status)) if result is not None else "error"
         st.warning(t("compare_no_solution", name=label, status=status))
         return None
-    codes = np.asarray(land.class_codes)[result.assignment]
-    table = services.indicators(path, version, result_key, tuple(int(c) for c in codes))
+    codes = np.asarray(load_land().class_codes)[result.assignment]
+    table = services.indicators(path, version, result_key, codes)
     return cmp.Compared(label, codes, table, "preset")
 
 
@@ -101,16 +123,13 @@ for s in scenarios:
 
 # ---- maps side by side, one view for all ----------------------------------------------------
 st.subheader(t("compare_maps"))
-frame = services.map_frame(path, version)
 class_colors = {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], classes["color"],
                                                              strict=True)}
-rows = frame["row"].to_numpy()
-view = maps.view_state(frame["lon"], frame["lat"], width_px=1400 // len(scenarios), height_px=340)
+frame = None if grid else services.map_frame(path, version)  # grid stores: images, no polygons
 for i, (column, s) in enumerate(zip(st.columns(len(scenarios)), scenarios, strict=True)):
-    layer = maps.landuse_layer(frame, maps.color_column(s.codes[rows], class_colors), f"cmp-{i}",
-                               tooltips=False)
     column.markdown(f"**{s.label}**")
-    column.pydeck_chart(maps.build_deck([layer], view, None, height=380), key=f"compare_map_{i}")
+    column.pydeck_chart(scenario_deck(s.codes, f"cmp-{i}", 1400 // len(scenarios)),
+                        key=f"compare_map_{i}")
 st.markdown(results.legend_html(classes, lang), unsafe_allow_html=True)
 
 # ---- difference map -------------------------------------------------------------------------
@@ -120,16 +139,22 @@ pick_a, pick_b = st.columns(2)
 a = labels.index(pick_a.selectbox(t("compare_diff_from"), labels, index=0, key="compare_diff_a"))
 b = labels.index(pick_b.selectbox(t("compare_diff_to"), labels, index=1, key="compare_diff_b"))
 names = results.class_names(classes, lang)
-diff = cmp.difference_frame(scenarios[a].codes, scenarios[b].codes, land.area_ha, names)
+area_ha = services.parcel_attributes(path, version)["area_ha"].to_numpy()
+diff = cmp.difference_frame(scenarios[a].codes, scenarios[b].codes, area_ha, names)
 if diff.empty:
     st.info(t("compare_diff_none"))
 else:
     st.caption(t("compare_diff_caption", n=f"{len(diff):,}", ha=f"{diff['area_ha'].sum():,.0f}",
                  to=labels[b]))
 left, right = st.columns([1.4, 1])
-layers = cmp.difference_layers(frame, scenarios[a].codes, scenarios[b].codes, class_colors)
-diff_deck = maps.build_deck(layers, maps.view_state(frame["lon"], frame["lat"], 700, 440), None,
-                            height=480)
+if grid:
+    values, palette = grid_maps.difference_values(scenarios[a].codes, scenarios[b].codes, classes)
+    diff_deck = panels.grid_deck(path, version, values, palette, "difference", width_px=700,
+                                 height_px=440, height=480)
+else:
+    layers = cmp.difference_layers(frame, scenarios[a].codes, scenarios[b].codes, class_colors)
+    diff_deck = maps.build_deck(layers, maps.view_state(frame["lon"], frame["lat"], 700, 440),
+                                None, height=480)
 left.container(key="compare_diff_box").pydeck_chart(diff_deck, key="compare_diff_map")
 summary = cmp.difference_summary(diff).rename(columns={
     "from_name": t("from_class"), "to_name": t("to_class"), "n": t("n_parcels_col"),

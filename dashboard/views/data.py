@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import services, ui
-from dashboard.components import maps, upload
+from dashboard.components import maps, panels, results, upload
 from data.paths import store_dir
 
 path = ui.store_path()
@@ -27,14 +27,22 @@ st.caption(f"{ui.t('source')}: {meta.get('source', '–')} · {ui.t('version')}:
 left, right = st.columns([1.1, 1])
 with left:
     st.subheader(ui.t("store_map"))
-    frame = services.map_frame(path, version)
-    colors = dict(zip(summary["code"], (maps.hex_to_rgba(c) for c in overview["classes"]["color"]),
-                      strict=True))
-    layer = maps.landuse_layer(frame, maps.color_column(frame["land_use"].to_numpy(), colors),
-                               "landuse")
-    deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 600, 480),
-                           "{parcel_id} · {region} · {area_ha} ha")
+    if services.is_grid(path, version):  # a grid store: one image, never a polygon per cell
+        codes = services.grid_cells(path, version)["land_use"].to_numpy()
+        deck = panels.grid_landuse_deck(path, version, codes, overview["classes"], "landuse",
+                                        width_px=600, height_px=480, height=520)
+    else:
+        frame = services.map_frame(path, version)
+        colors = dict(zip(summary["code"],
+                          (maps.hex_to_rgba(c) for c in overview["classes"]["color"]), strict=True))
+        layer = maps.landuse_layer(frame, maps.color_column(frame["land_use"].to_numpy(), colors),
+                                   "landuse")
+        deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 600, 480),
+                               "{parcel_id} · {region} · {area_ha} ha")
     st.pydeck_chart(deck, height=520)
+    if services.is_grid(path, version):
+        st.markdown(results.legend_html(overview["classes"], ui.lang()), unsafe_allow_html=True)
+        panels.grid_note(path, version)
 with right:
     st.subheader(ui.t("classes_table"))
     shown = summary[["code", name_col, "parcels", "area_ha", "basic_farmland_ha", "red_line_ha",

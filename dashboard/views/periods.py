@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services, state, ui
-from dashboard.components import maps, periods, results, solving
+from dashboard.components import grid_maps, maps, panels, periods, results, solving
 from data.presets import PRESET_KEYS, list_presets, load_preset
 from solver import ScenarioError
 from solver.period_explain import relaxed_period_scenario
@@ -18,11 +18,15 @@ t, lang = ui.t, ui.lang()
 path = ui.store_path()
 version = services.store_version(path)
 classes = services.store_overview(path, version)["classes"]
-land = services.landscape(path, version)
 names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in list_presets()}
 
 st.title(t("page_periods"))
 st.caption(t("periods_help"))
+if services.is_large(path, version):
+    panels.large_store_notice(path, version, "large_periods")
+    st.stop()
+with st.spinner(t("loading_land", n=f"{services.n_parcels(path, version):,}")):
+    land = services.landscape(path, version)
 left, right = st.columns([1, 3])
 with left:
     link_preset = st.session_state["link"].preset
@@ -84,8 +88,9 @@ class_names = dict(zip(classes["key"], classes["name_zh" if lang == "zh" else "n
 st.subheader(t("period_areas"))
 st.dataframe(periods.period_areas(result, class_names), width="stretch")
 labels = [f"{y} {n}" for y, n in zip(result.years, result.period_names, strict=True)]
-frame = services.map_frame(path, version)
-rows = frame["row"].to_numpy()
+grid = services.is_grid(path, version)  # grid stores: images, never a polygon per cell
+frame = None if grid else services.map_frame(path, version)
+rows = None if grid else frame["row"].to_numpy()
 codes = np.asarray(land.class_codes)[result.assignment]  # (n, T) store codes
 class_colors = {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], classes["color"],
                                                           strict=True)}
@@ -94,17 +99,27 @@ with map_column:
     period = st.segmented_control(t("period_map"), range(len(labels)), default=len(labels) - 1,
                                   format_func=lambda i: labels[i], key="period_pick")
     period = len(labels) - 1 if period is None else period
-    layer = maps.landuse_layer(frame, maps.color_column(codes[rows, period], class_colors),
-                               "period_use", tooltips=False)
-    st.pydeck_chart(maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 520),
-                                    None), key="period_map")
+    if grid:
+        deck = panels.grid_landuse_deck(path, version, codes[:, period], classes, "period_use",
+                                        width_px=520, height=520)
+    else:
+        layer = maps.landuse_layer(frame, maps.color_column(codes[rows, period], class_colors),
+                                   "period_use", tooltips=False)
+        deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 520), None)
+    st.pydeck_chart(deck, key="period_map")
     st.markdown(results.legend_html(classes, lang), unsafe_allow_html=True)
 with change_column:
     st.markdown(f"**{t('period_of_change')}**")
-    layer = maps.landuse_layer(frame, periods.change_colors(result.period_of_change[rows]),
-                               "period_change", tooltips=False)
-    st.pydeck_chart(maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 520),
-                                    None), key="period_change_map")
+    if grid:
+        values, palette = grid_maps.category_values(result.period_of_change,
+                                                    list(periods.PERIOD_COLORS), periods.UNCHANGED)
+        deck = panels.grid_deck(path, version, values, palette, "period_change", width_px=520,
+                                 height=520)
+    else:
+        layer = maps.landuse_layer(frame, periods.change_colors(result.period_of_change[rows]),
+                                   "period_change", tooltips=False)
+        deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 520), None)
+    st.pydeck_chart(deck, key="period_change_map")
     swatches = " ".join(
         f"<span style='color:rgb({c[0]},{c[1]},{c[2]})'>■</span> {label}"
         for c, label in zip(periods.PERIOD_COLORS, labels, strict=False))

@@ -15,8 +15,16 @@ path = ui.store_path()
 version = services.store_version(path)
 overview = services.store_overview(path, version)
 classes = overview["classes"]
-land = services.landscape(path, version)
-vocab = demand.Vocabulary.of_store(classes, land.region_names, lang)
+region_names = tuple(overview["regions"]["name_zh"])  # the solver's region order (by id)
+large = services.is_large(path, version)  # millions of cells: solved only when asked
+vocab = demand.Vocabulary.of_store(classes, region_names, lang)
+
+
+def load_land():
+    """The solver's input, read on first need (millions of cells take tens of seconds)."""
+    with st.spinner(t("loading_land", n=f"{services.n_parcels(path, version):,}")):
+        return services.landscape(path, version)
+
 
 # ---- levers: first run of a session takes them from the link ---------------------------------
 if "levers_ready" not in st.session_state:
@@ -27,7 +35,7 @@ if "levers_ready" not in st.session_state:
         st.warning(t(kind, **values))
     if link.token:  # a saved scenario's share link: show it as saved, without re-solving
         try:
-            saved, saved_result = library_panel.open_saved(path, land, link.token)
+            saved, saved_result = library_panel.open_saved(path, load_land(), link.token)
         except (LibraryError, KeyError) as exc:
             st.error(str(exc))
         else:
@@ -69,14 +77,14 @@ for message in errors:
 scenario, demand_problems = widgets.with_edited_demand(scenario, vocab)
 for problem in demand_problems:
     st.error(widgets.demand_message(t, problem))
-scenario, dropped = widgets.drop_unknown_regions(scenario, land.region_names)
+scenario, dropped = widgets.drop_unknown_regions(scenario, region_names)
 for key, name in dropped:
-    st.warning(t("unknown_region", key=key, name=name, known="、".join(land.region_names)))
+    st.warning(t("unknown_region", key=key, name=name, known="、".join(region_names)))
 if not ui.presenting():
     with st.expander(t("regional_levers")):
         st.caption(t("regional_levers_help"))
         edited = st.data_editor(
-            regions.lever_table(scenario, land.region_names), key="region_editor",
+            regions.lever_table(scenario, region_names), key="region_editor",
             hide_index=True, disabled=True if ui.read_only() else ["region"], width="stretch",
             column_config={"region": t("region"), "quota_pct": t("region_quota_pct"),
                            "min_new_built_ha": t("region_min_new_built_ha"),
@@ -105,16 +113,22 @@ if st.query_params.to_dict() != params:
 def run_solve() -> None:
     """Solve (or take the cached result) and keep it as the shown result."""
     previous = shown["result"].assignment if shown and shown["result"].has_solution else None
-    result, cached = solving.solve_with_progress(land, scenario, result_key, previous, t)
+    result, cached = solving.solve_with_progress(load_land(), scenario, result_key, previous, t)
     if result is not None:
         st.session_state["shown"] = {"key": result_key, "result": result, "cached": cached}
 
 
 first_view = shown is None
-if solve_clicked or st.session_state.pop("solve_now", False) or first_view:
+asked = solve_clicked or st.session_state.pop("solve_now", False)
+if asked or (first_view and not large):
     run_solve()
     shown = st.session_state.get("shown")
 
+if shown is None and large:
+    grid_map = ("large_map",) if services.is_grid(path, version) else ()
+    panels.large_store_notice(path, version, "large_scenario", "large_hint", *grid_map)
+    panels.current_map(path, version, classes)
+    st.stop()
 if shown is None:
     st.info(t("no_result"))
     st.stop()
@@ -130,12 +144,15 @@ if isinstance(result, library_panel.SavedResult):
 if not result.has_solution:
     st.error(status_text)
     panels.infeasibility_panel(result, scenario, preset)
+    panels.current_map(path, version, classes)  # grid stores: the current land use for context
     st.stop()
 st.caption(status_text)
 
+land = load_land()
 codes_after = np.asarray(land.class_codes)[result.assignment]
 codes_before = np.asarray(land.class_codes)[land.current]
-table = services.indicators(path, version, shown["key"], tuple(int(c) for c in codes_after))
+with st.spinner(t("computing_indicators", n=f"{len(codes_after):,}")):
+    table = services.indicators(path, version, shown["key"], codes_after)
 
 tiles = results.kpi_tiles(table, lang)
 # A briefing room reads numbers from across the table: presentation mode puts four large

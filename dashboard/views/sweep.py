@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services, ui
-from dashboard.components import charts, results, solving
+from dashboard.components import charts, panels, results, solving
 from dashboard.components import sweep as sw
 from data.presets import PRESET_KEYS, list_presets, load_preset
 
@@ -17,6 +17,10 @@ RESULT = "sweep_result"  # the last sweep: kept so a rerun never re-solves
 t, lang = ui.t, ui.lang()
 path = ui.store_path()
 version = services.store_version(path)
+if services.is_large(path, version):
+    st.title(t("sweep_title"))
+    panels.large_store_notice(path, version, "large_sweep")
+    st.stop()
 land = services.landscape(path, version)
 preset_names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in list_presets()}
 baseline_codes = tuple(int(c) for c in np.asarray(land.class_codes)[land.current])

@@ -234,4 +234,5 @@ def test_bad_mapping_role_key(tmp_path: Path, existing_store: Path) -> None:
     mapping = tmp_path / "m.toml"
     mapping.write_text('[classes]\n"1" = "farmland"\n')
     source = write(grid_parcels(), tmp_path / "p.gpkg")
-    assert_fails(existing_store, source, "class keys that classes_cas.csv does not have", mapping_path=mapping)
+    assert_fails(existing_store, source, "class keys that classes_cas.csv does not have",
+                 mapping_path=mapping)

@@ -1,0 +1,275 @@
+"""Pure builders of grid-store maps: a PNG of the cell grid on its WGS 84 corners.
+
+A grid store (raster import) has no polygon per cell. Its maps are one ``BitmapLayer`` each:
+a palette PNG in which every pixel shows one cell's colour (transparent where there is no
+cell), placed on the four WGS 84 corners of the grid (a UTM grid is slightly rotated in
+WGS 84). Large grids are sampled down to :data:`MAX_PX` on the long side (nearest cell), small
+ones are blown up by a whole factor to at least :data:`MIN_PX`, so cell edges stay sharp.
+
+The work is split so that a map costs one gather per rerun: :func:`grid_canvas` (once per
+store) records which parcel each image pixel shows; :func:`bitmap_url` paints per-parcel
+palette indices through it. No Streamlit, no database here.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import pyproj
+import shapely
+import shapely.geometry
+from PIL import Image
+
+from dashboard.components.maps import hex_to_rgba, view_state
+from data.grid import GridSpec, cell_index_grid
+
+MAX_PX = 2000  # long side of a map image: 2,931² cells of 30 m are sampled down to this
+MIN_PX = 1000  # small grids are blown up by a whole factor to at least this (sharp cell edges)
+TRANSPARENT = (0, 0, 0, 0)
+FALLBACK = (128, 128, 128, 255)  # a code the class table lacks
+PALE_ALPHA = 70  # unchanged cells when changes are highlighted
+UNCHANGED = (225, 225, 225, 255)  # light grey: cells that do not differ (difference maps)
+NO_REGION = -1
+
+Palette = tuple[tuple[int, int, int, int], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class GridCanvas:
+    """Which parcel each pixel of a grid store's map image shows, and where the image lies.
+
+    Parameters
+    ----------
+    pixel_parcel : (height, width) int32 ndarray
+        Parcel position (the solver's parcel order, by id) shown at each pixel, −1 for none.
+    corners : list of [lon, lat]
+        WGS 84 corners of the image in ``BitmapLayer`` order: left-bottom, left-top,
+        right-top, right-bottom.
+    """
+
+    pixel_parcel: np.ndarray
+    corners: list[list[float]]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Image width and height in pixels."""
+        return self.pixel_parcel.shape[1], self.pixel_parcel.shape[0]
+
+
+def image_shape(cell_shape: tuple[int, int], max_px: int = MAX_PX,
+                min_px: int = MIN_PX) -> tuple[int, int]:
+    """Image rows and columns for a grid of ``cell_shape`` cells.
+
+    Grids longer than ``max_px`` are scaled down to it; grids shorter than ``min_px`` are
+    scaled up by the smallest whole factor that reaches it, without passing ``max_px``.
+    """
+    rows, cols = cell_shape
+    long_side = max(rows, cols, 1)
+    if long_side > max_px:
+        scale = max_px / long_side
+        return max(1, round(rows * scale)), max(1, round(cols * scale))
+    factor = max(1, min(-(-min_px // long_side), max_px // long_side))
+    return rows * factor, cols * factor
+
+
+def nearest_index(n_cells: int, n_pixels: int) -> np.ndarray:
+    """The cell whose centre is nearest to each pixel centre along one axis."""
+    centres = (np.arange(n_pixels) + 0.5) * (n_cells / n_pixels)
+    return np.minimum(centres.astype(np.int64), n_cells - 1)
+
+
+def grid_corners(grid: GridSpec) -> list[list[float]]:
+    """WGS 84 corners of the whole cell grid, in ``BitmapLayer`` order (lb, lt, rt, rb)."""
+    t, (rows, cols) = grid.cell_transform(), grid.cell_shape
+    x = np.array([t.c, t.c, t.c + cols * t.a, t.c + cols * t.a])
+    y = np.array([t.f + rows * t.e, t.f, t.f, t.f + rows * t.e])
+    lon, lat = pyproj.Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(x, y)
+    return [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)]
+
+
+def grid_canvas(grid: GridSpec, rows: np.ndarray, cols: np.ndarray, max_px: int = MAX_PX,
+                min_px: int = MIN_PX) -> GridCanvas:
+    """The pixel → parcel map of a grid store's map image.
+
+    Parameters
+    ----------
+    grid : GridSpec
+        The store's source grid.
+    rows, cols : ndarray of int
+        ``grid_row`` / ``grid_col`` of every parcel, in the solver's parcel order.
+    max_px, min_px : int
+        Bounds of the image's long side (see :func:`image_shape`).
+
+    Returns
+    -------
+    GridCanvas
+        Pixel → parcel positions and the image's WGS 84 corners.
+    """
+    shape = grid.cell_shape
+    cells = cell_index_grid(np.asarray(rows), np.asarray(cols), shape)
+    height, width = image_shape(shape, max_px, min_px)
+    picked = cells[np.ix_(nearest_index(shape[0], height), nearest_index(shape[1], width))]
+    return GridCanvas(picked.astype(np.int32), grid_corners(grid))
+
+
+def pixel_indices(canvas: GridCanvas, values: np.ndarray) -> np.ndarray:
+    """Palette index of every pixel: ``values`` of the parcel it shows, 0 where none."""
+    values = np.asarray(values, dtype=np.uint8)
+    shown = canvas.pixel_parcel
+    return np.where(shown >= 0, values[np.maximum(shown, 0)], 0).astype(np.uint8)
+
+
+def edge_pixels(image: np.ndarray) -> np.ndarray:
+    """Keep only the pixels of a painted area that touch another value (its outline)."""
+    padded = np.pad(image, 1, mode="constant")
+    centre = padded[1:-1, 1:-1]
+    differs = np.zeros(image.shape, dtype=bool)
+    for shifted in (padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]):
+        differs |= shifted != centre
+    return np.where(differs, image, 0).astype(np.uint8)
+
+
+def png_data_url(image: np.ndarray, palette: Palette) -> str:
+    """A palette PNG (entry 0 should be transparent) as a ``data:`` URL.
+
+    Parameters
+    ----------
+    image : (height, width) uint8 ndarray
+        Palette index per pixel.
+    palette : tuple of (r, g, b, a)
+        At most 256 colours; alpha is kept per entry (PNG ``tRNS``).
+
+    Returns
+    -------
+    str
+        ``data:image/png;base64,...``
+    """
+    if len(palette) > 256:
+        raise ValueError(f"a palette PNG holds at most 256 colours, got {len(palette)}")
+    picture = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="P")
+    picture.putpalette([channel for color in palette for channel in color[:3]])
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", transparency=bytes(c[3] for c in palette),
+                 compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def bitmap_url(canvas: GridCanvas, values: np.ndarray, palette: Palette,
+               outline: bool = False) -> str:
+    """The map image of per-parcel palette indices (``outline``: only the areas' edges)."""
+    image = pixel_indices(canvas, values)
+    return png_data_url(edge_pixels(image) if outline else image, palette)
+
+
+def bitmap_layer(url: str, corners: list[list[float]], layer_id: str) -> pdk.Layer:
+    """A ``BitmapLayer`` of a map image on the grid's corners (cells drawn sharp, not blurred)."""
+    # pydeck sends a bare string as a deck.gl expression ("@@=..."); a quoted one as text.
+    return pdk.Layer("BitmapLayer", id=layer_id, image=f"'{url}'", bounds=corners, pickable=False,
+                     texture_parameters={"minFilter": "nearest", "magFilter": "nearest"})
+
+
+def grid_view(canvas: GridCanvas, width_px: int = 380, height_px: int = 460) -> pdk.ViewState:
+    """A view that fits the grid's corners into a map of the given pixel size."""
+    lon, lat = np.array(canvas.corners).T
+    return view_state(lon, lat, width_px, height_px)
+
+
+# ---- per-parcel palette indices --------------------------------------------------------------
+
+def class_palette(classes: pd.DataFrame) -> tuple[dict[int, int], list[tuple[int, int, int, int]]]:
+    """Palette position of every class code (1, 2, … in class-table order) and its colour."""
+    positions = {int(code): i + 1 for i, code in enumerate(classes["code"])}
+    colors = [tuple(hex_to_rgba(str(color))) for color in classes["color"]]
+    return positions, colors
+
+
+def class_positions(codes: np.ndarray, positions: dict[int, int]) -> np.ndarray:
+    """Palette position per parcel from its class code (codes the table lacks: the last + 1)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    keys = np.array(sorted(positions), dtype=np.int64)
+    if keys.size == 0:
+        return np.ones(len(codes), dtype=np.uint8)
+    at = np.minimum(np.searchsorted(keys, codes), keys.size - 1)
+    known = keys[at] == codes
+    found = np.array([positions[int(k)] for k in keys], dtype=np.uint8)[at]
+    return np.where(known, found, len(positions) + 1).astype(np.uint8)
+
+
+def landuse_values(codes: np.ndarray, classes: pd.DataFrame,
+                   before: np.ndarray | None = None) -> tuple[np.ndarray, Palette]:
+    """Per-parcel palette indices and palette of a land-use map.
+
+    With ``before``, cells whose class did not change are drawn pale (alpha
+    :data:`PALE_ALPHA`), so the changed ones stand out in their new colour.
+    """
+    positions, colors = class_palette(classes)
+    values = class_positions(codes, positions)
+    palette = (TRANSPARENT, *colors, FALLBACK)
+    if before is None:
+        return values, palette
+    pale = tuple((r, g, b, PALE_ALPHA) for r, g, b, _ in palette[1:])
+    unchanged = np.asarray(before) == np.asarray(codes)
+    return np.where(unchanged, values + len(palette) - 1, values).astype(np.uint8), palette + pale
+
+
+def difference_values(codes_a: np.ndarray, codes_b: np.ndarray,
+                      classes: pd.DataFrame) -> tuple[np.ndarray, Palette]:
+    """Palette indices of a difference map: the 'to' class colour where the allocations
+    differ, light grey where they agree."""
+    positions, colors = class_palette(classes)
+    values = class_positions(codes_b, positions) + 1
+    same = np.asarray(codes_a) == np.asarray(codes_b)
+    return np.where(same, 1, values).astype(np.uint8), (TRANSPARENT, UNCHANGED, *colors, FALLBACK)
+
+
+def category_values(category: np.ndarray, colors: list[list[int]],
+                    none_color: list[int]) -> tuple[np.ndarray, Palette]:
+    """Palette indices of a categorical map: category ``i`` → ``colors[i % len]``, −1 →
+    ``none_color`` (e.g. the period in which a parcel first changes)."""
+    category = np.asarray(category, dtype=np.int64)
+    values = np.where(category >= 0, category % len(colors) + 2, 1).astype(np.uint8)
+    return values, (TRANSPARENT, tuple(none_color), *(tuple(c) for c in colors))
+
+
+def mask_values(mask: np.ndarray, color: list[int]) -> tuple[np.ndarray, Palette]:
+    """Palette indices of one flag (e.g. the ecological red line): its colour where set."""
+    return np.asarray(mask, dtype=bool).astype(np.uint8), (TRANSPARENT, tuple(color))
+
+
+# ---- region outlines -------------------------------------------------------------------------
+
+def region_outlines(grid: GridSpec, rows: np.ndarray, cols: np.ndarray,
+                    region_ids: np.ndarray) -> dict[int, shapely.Geometry]:
+    """Outline of each region of a grid store, traced from its cells (WGS 84).
+
+    Parameters
+    ----------
+    grid : GridSpec
+        The store's source grid.
+    rows, cols, region_ids : ndarray of int
+        ``grid_row``, ``grid_col`` and ``region_id`` of every cell.
+
+    Returns
+    -------
+    dict
+        Region id → (multi)polygon in WGS 84, simplified by one cell edge (the staircase of
+        cell edges would otherwise send thousands of vertices per region).
+    """
+    from rasterio import features
+
+    raster = np.full(grid.cell_shape, NO_REGION, dtype=np.int32)
+    raster[np.asarray(rows), np.asarray(cols)] = np.asarray(region_ids, dtype=np.int32)
+    pieces: dict[int, list] = {}
+    for geometry, value in features.shapes(raster, mask=raster != NO_REGION, connectivity=4,
+                                           transform=grid.cell_transform()):
+        pieces.setdefault(int(value), []).append(shapely.geometry.shape(geometry))
+    ids = sorted(pieces)
+    merged = gpd.GeoSeries([shapely.union_all(pieces[i]) for i in ids], crs=grid.crs)
+    wgs84 = merged.simplify(grid.cell_m).to_crs(4326)
+    return dict(zip(ids, wgs84.to_numpy(), strict=True))
