@@ -312,7 +312,11 @@ def read_parcels(con: duckdb.DuckDBPyConnection, with_geometry: bool = False,
 
 
 def read_grid(con: duckdb.DuckDBPyConnection) -> GridSpec | None:
-    """The source grid of a grid store (None for a parcel store)."""
+    """The source grid of a grid store (None for a parcel store, or one written before grid
+    stores existed: it has no ``grid`` table and keeps its polygons)."""
+    tables = query(con, "SELECT table_name FROM information_schema.tables WHERE table_name = 'grid'")
+    if not tables:
+        return None
     rows = query_df(con, "SELECT * FROM grid")
     return GridSpec.from_row(rows.iloc[0].to_dict()) if len(rows) else None
 
