@@ -451,7 +451,9 @@ def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,
 
 def _undetermined(ctx: dict[str, float]) -> Explanation:
     return Explanation(
-        "方案在时限内既未找到可行解也未能确定冲突的指标；请延长求解时间或放宽约束。",
-        "No allocation was found in the time limit and the conflicting levers could not be "
-        "determined; allow more time or relax the targets.", (), ctx, determined=False)
+        "方案不可行（已证明：各项指标无法同时满足），但在时限内未能确定是哪些指标相互冲突；"
+        "请延长求解时间以获得调整建议，或放宽约束。",
+        "The scenario is infeasible (proven: the levers cannot all hold), but which levers "
+        "conflict could not be determined in the time limit; allow more time for suggestions "
+        "or relax the targets.", (), ctx, determined=False)
 
