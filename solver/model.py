@@ -221,7 +221,11 @@ class AllocationModel:
         """
         t_build = time.monotonic()
         m, xs = self.to_cpsat()
-        if hint is not None:
+        # OR-Tools 9.15 aborts the process (CHECK heuristics.fixed_search) when a hinted model
+        # is solved by interleaved workers without presolve and the search stops early or the
+        # model is infeasible: interleaved solves start cold. The search keeps the earlier
+        # phases' incumbent, so the answer never gets worse; one-worker solves keep the hint.
+        if hint is not None and config.workers <= 1:
             for var, val in zip(xs, self.hint_vector(hint).tolist(), strict=True):
                 m.add_hint(var, val)
         solver = cp_model.CpSolver()
