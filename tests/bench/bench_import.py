@@ -4,7 +4,7 @@ A script, not a test. Every import and every solve runs in its own subprocess, s
 per import / per solve (measured by the parent with ``wait4``, also for killed children), and
 a child that overruns its deadline or memory cap is killed and reported as such.
 
-    cd /work/main && PYTHONPATH=. python tests/bench/bench_import.py
+    PYTHONPATH=. python tests/bench/bench_import.py   # from the repository root
 
 is the run of BENCHMARKS.md (issue 12); its defaults spelled out, with the other options:
 
