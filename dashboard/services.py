@@ -115,10 +115,7 @@ def is_large(path: str, version: str) -> bool:
 def grid_spec(path: str, version: str) -> GridSpec | None:
     """The source grid of a grid store; None for a parcel (polygon) store or an older store
     without a ``grid`` table."""
-    try:
-        return store.read_grid(connection(path))
-    except duckdb.CatalogException:
-        return None
+    return store.read_grid(connection(path))
 
 
 def is_grid(path: str, version: str) -> bool:

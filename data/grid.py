@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
 from affine import Affine
 
 NODATA = -1  # class code of a source pixel without data
@@ -110,6 +111,26 @@ def cell_index_grid(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) 
     return index
 
 
+def cells_to_pixels(per_cell: np.ndarray, k: int, pixel_shape: tuple[int, int]) -> np.ndarray:
+    """Spread a (cell rows, cell cols) array onto the source pixels (k × k per cell), cropped
+    to the raster's extent."""
+    spread = np.repeat(np.repeat(per_cell, k, axis=0), k, axis=1)
+    return spread[:pixel_shape[0], :pixel_shape[1]]
+
+
+def label_polygons(labels: np.ndarray, transform: Affine,
+                   background: int = 0) -> dict[int, shapely.Geometry]:
+    """The (multi)polygon of each label of an integer raster (``background`` left out),
+    traced by ``rasterio.features.shapes`` and merged per label."""
+    from rasterio import features  # only tracing needs rasterio
+
+    pieces: dict[int, list] = {}
+    for geometry, value in features.shapes(labels, mask=labels != background, connectivity=4,
+                                           transform=transform):
+        pieces.setdefault(int(value), []).append(shapely.geometry.shape(geometry))
+    return {label: shapely.union_all(parts) for label, parts in sorted(pieces.items())}
+
+
 def grid_adjacency(parcel_ids: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                    cell_m: float) -> pd.DataFrame:
     """Rook neighbours of grid cells (parcel_a < parcel_b, shared_m = the cell edge).
@@ -136,11 +157,9 @@ def source_pixels(grid: GridSpec, rows: np.ndarray, cols: np.ndarray, before: np
     restricted pixels included); a cell that changed takes its new class on all its valid
     pixels. Re-importing the result at the same cell size gives the allocation back.
     """
-    k = grid.block_pixels
     changed = np.full(grid.cell_shape, NODATA, dtype=np.int32)
     moved = np.asarray(before) != np.asarray(after)
     changed[rows[moved], cols[moved]] = np.asarray(after)[moved]
-    per_pixel = np.repeat(np.repeat(changed, k, axis=0), k, axis=1)
-    per_pixel = per_pixel[:grid.pixels.shape[0], :grid.pixels.shape[1]]
+    per_pixel = cells_to_pixels(changed, grid.block_pixels, grid.pixels.shape)
     valid = grid.pixels != NODATA
     return np.where(valid & (per_pixel != NODATA), per_pixel, grid.pixels).astype(np.int32)

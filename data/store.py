@@ -355,17 +355,14 @@ def read_suitability_matrix(con: duckdb.DuckDBPyConnection, parcel_ids: np.ndarr
     # One class at a time into a preallocated matrix: a pivot of the tidy table would hold
     # several copies of its 37 million rows at Wuhan's 30 m.
     matrix = np.full((len(parcel_ids), len(codes)), 50.0)
-    order = np.argsort(parcel_ids)
+    position = pd.Index(parcel_ids)
     cur = con.cursor()
     try:
         for j, code in enumerate(codes):
             rows = cur.execute("SELECT parcel_id, score FROM suitability WHERE land_use = ?",
                                [int(code)]).fetchnumpy()
-            at = np.searchsorted(parcel_ids, rows["parcel_id"], sorter=order)
-            found = at < len(parcel_ids)
-            at, score = at[found], np.asarray(rows["score"], dtype=float)[found]
-            hit = parcel_ids[order[at]] == rows["parcel_id"][found]
-            matrix[order[at[hit]], j] = score[hit]
+            at = position.get_indexer(rows["parcel_id"])
+            matrix[at[at >= 0], j] = np.asarray(rows["score"], dtype=float)[at >= 0]
     finally:
         cur.close()
     return matrix

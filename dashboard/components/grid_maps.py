@@ -23,11 +23,10 @@ import pandas as pd
 import pydeck as pdk
 import pyproj
 import shapely
-import shapely.geometry
 from PIL import Image
 
 from dashboard.components.maps import hex_to_rgba, view_state
-from data.grid import GridSpec, cell_index_grid
+from data.grid import GridSpec, cell_index_grid, label_polygons
 
 MAX_PX = 2000  # long side of a map image: 2,931² cells of 30 m are sampled down to this
 MIN_PX = 1000  # small grids are blown up by a whole factor to at least this (sharp cell edges)
@@ -191,14 +190,9 @@ def class_palette(classes: pd.DataFrame) -> tuple[dict[int, int], list[tuple[int
 
 def class_positions(codes: np.ndarray, positions: dict[int, int]) -> np.ndarray:
     """Palette position per parcel from its class code (codes the table lacks: the last + 1)."""
-    codes = np.asarray(codes, dtype=np.int64)
-    keys = np.array(sorted(positions), dtype=np.int64)
-    if keys.size == 0:
-        return np.ones(len(codes), dtype=np.uint8)
-    at = np.minimum(np.searchsorted(keys, codes), keys.size - 1)
-    known = keys[at] == codes
-    found = np.array([positions[int(k)] for k in keys], dtype=np.uint8)[at]
-    return np.where(known, found, len(positions) + 1).astype(np.uint8)
+    at = pd.Index(list(positions)).get_indexer(np.asarray(codes, dtype=np.int64))
+    found = np.array(list(positions.values()), dtype=np.int64)[np.maximum(at, 0)]
+    return np.where(at >= 0, found, len(positions) + 1).astype(np.uint8)
 
 
 def landuse_values(codes: np.ndarray, classes: pd.DataFrame,
@@ -261,15 +255,8 @@ def region_outlines(grid: GridSpec, rows: np.ndarray, cols: np.ndarray,
         Region id → (multi)polygon in WGS 84, simplified by one cell edge (the staircase of
         cell edges would otherwise send thousands of vertices per region).
     """
-    from rasterio import features
-
     raster = np.full(grid.cell_shape, NO_REGION, dtype=np.int32)
     raster[np.asarray(rows), np.asarray(cols)] = np.asarray(region_ids, dtype=np.int32)
-    pieces: dict[int, list] = {}
-    for geometry, value in features.shapes(raster, mask=raster != NO_REGION, connectivity=4,
-                                           transform=grid.cell_transform()):
-        pieces.setdefault(int(value), []).append(shapely.geometry.shape(geometry))
-    ids = sorted(pieces)
-    merged = gpd.GeoSeries([shapely.union_all(pieces[i]) for i in ids], crs=grid.crs)
-    wgs84 = merged.simplify(grid.cell_m).to_crs(4326)
-    return dict(zip(ids, wgs84.to_numpy(), strict=True))
+    outlines = label_polygons(raster, grid.cell_transform(), background=NO_REGION)
+    wgs84 = gpd.GeoSeries(list(outlines.values()), crs=grid.crs).simplify(grid.cell_m).to_crs(4326)
+    return dict(zip(outlines, wgs84.to_numpy(), strict=True))

@@ -36,7 +36,7 @@ from affine import Affine
 from scipy import ndimage
 
 from data.classes import class_roles, read_class_table
-from data.grid import NODATA, GridSpec, grid_adjacency
+from data.grid import NODATA, GridSpec, cells_to_pixels, grid_adjacency, label_polygons
 from data.importers.aggregation import cell_classes
 from data.importers.derived import pixel_drivers
 from data.importers.errors import DataImportError, examples
@@ -319,14 +319,10 @@ def cut_cell_polygons(grid: Grid, blocks: Blocks, keep: np.ndarray) -> np.ndarra
         return result
     label = np.zeros(blocks.n_rows * blocks.n_cols, dtype=np.int32)
     label[keep[cut]] = np.flatnonzero(cut) + 1
-    per_pixel = np.repeat(np.repeat(label.reshape(blocks.n_rows, blocks.n_cols), blocks.k, 0),
-                          blocks.k, 1)[:grid.values.shape[0], :grid.values.shape[1]]
-    per_pixel = np.where(grid.valid, per_pixel, 0)
-    shapes = rasterio.features.shapes(per_pixel, mask=per_pixel > 0, transform=grid.transform)
-    pieces = pd.DataFrame([(int(v), shapely.geometry.shape(g)) for g, v in shapes],
-                          columns=["label", "geometry"])
-    merged = pieces.groupby("label")["geometry"].agg(lambda g: shapely.union_all(g.to_numpy()))
-    result[merged.index.to_numpy() - 1] = shapely.to_wkb(merged.to_numpy())
+    per_pixel = cells_to_pixels(label.reshape(blocks.n_rows, blocks.n_cols), blocks.k,
+                                grid.values.shape)
+    polygons = label_polygons(np.where(grid.valid, per_pixel, 0), grid.transform)
+    result[np.array(list(polygons)) - 1] = shapely.to_wkb(list(polygons.values()))
     return result
 
 

@@ -54,9 +54,8 @@ class ImportReport:
         """The coarsest cell size keeping every class within ``limit_pct`` (raster imports)."""
         if self.grain is None:
             return None
-        fine = self.grain[self.grain["worst_pct"] <= limit_pct]
-        return float((fine if len(fine) else self.grain)["cell_m"].agg(
-            "max" if len(fine) else "min"))
+        fine = self.grain.loc[self.grain["worst_pct"] <= limit_pct, "cell_m"]
+        return float(fine.max() if len(fine) else self.grain["cell_m"].min())
 
     def format(self) -> str:
         """A readable multi-line summary."""
