@@ -99,6 +99,11 @@ class Instance:
         allowed[rows, fixed[rows]] = True
         return _replace(self, allowed=allowed)
 
+    @property
+    def has_compactness(self) -> bool:
+        """Whether the objective rewards same-use neighbours."""
+        return bool((self.edge_reward > 0).any())
+
     def units_of(self, assignment: np.ndarray) -> int:
         """Objective units of an assignment (0 for the status quo)."""
         rows = np.arange(assignment.shape[0])

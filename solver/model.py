@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 
+from solver.compact import CompactOutcome, compact_search
 from solver.config import ProgressEvent, SolverConfig
 from solver.exact import exact_phase
 from solver.instance import OBJ_SCALE, Instance, build_instance
@@ -59,6 +60,10 @@ LP_INTEGRAL_TOL = 1e-6
 #: phases hold the whole program (Wuhan at 30 m: 19 million pairs, 4 GB to build, and the LP
 #: went past 20 GB). Solves above it end with the exact core's allocation and proven bound.
 MAX_SEARCH_PAIRS = 8_000_000
+#: Changeable pairs above which the LP with compactness rows is not tried after the
+#: compactness search: HiGHS did not finish it in 12 s on Wuhan at 300 m (140k pairs) and
+#: took about 1 s on the demo county.
+MAX_LP_PAIRS = 100_000
 OPTIMAL_GAP = 1e-5  # proven within 0.001 % (the bound carries the flow's cost rounding) counts as optimal
 
 
@@ -126,6 +131,12 @@ class AllocationModel:
         """Whether the LP and CP-SAT phases would not fit in memory (the exact core still
         runs: see :data:`MAX_SEARCH_PAIRS`)."""
         return int(self.instance.allowed[self.instance.mutable].sum()) > MAX_SEARCH_PAIRS
+
+    @property
+    def too_large_for_lp(self) -> bool:
+        """Whether the LP with compactness rows is out of reach in seconds (see
+        :data:`MAX_LP_PAIRS`)."""
+        return int(self.instance.allowed[self.instance.mutable].sum()) > MAX_LP_PAIRS
 
     # ----- the interface the one search (``run_search``) works against ----------------------
     @property
@@ -353,6 +364,7 @@ class _Search:
     lp_bound: float | None = None
     cp_bound: float | None = None
     flow_bound: float | None = None
+    dual_bound: float | None = None
     first_s: float | None = None
     proven_infeasible: bool = False
     model_invalid: bool = False
@@ -361,7 +373,8 @@ class _Search:
         return self.limit - (time.monotonic() - self.t0)
 
     def bound_units(self) -> float | None:
-        known = [b for b in (self.lp_bound, self.cp_bound, self.flow_bound) if b is not None]
+        known = [b for b in (self.lp_bound, self.cp_bound, self.flow_bound, self.dual_bound)
+                 if b is not None]
         return min(known) if known else None
 
     def gap(self, scale: int) -> float | None:
@@ -395,6 +408,14 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
         gap = search.gap(model.instance.obj_scale)
         if search.proven_infeasible or (gap is not None and gap <= target):
             return search, phases
+        if model.instance.has_compactness and search.assignment is not None:
+            _compact_phase(model, config, search, phases, on_progress)
+            gap = search.gap(model.instance.obj_scale)
+            # when the subgradient stalls with time left, small models still have the LP
+            # (its bound was tighter on the demo county); large ones end here
+            if (gap is not None and gap <= target) or search.remaining() < (
+                    0.2 * config.time_limit_s) or model.too_large_for_lp:
+                return search, phases
     if model.too_large_for_search:
         phases.append("search skipped: too large")
         return search, phases
@@ -446,6 +467,38 @@ def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
                                   search.gap(scale), search.limit))
 
 
+def _compact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
+                   phases: list[str], on_progress: ProgressFn | None) -> None:
+    """Compactness search from the exact core's allocation (``solver.compact``)."""
+    scale = model.instance.obj_scale
+
+    def improved(out: CompactOutcome) -> None:
+        if search.objective_units is None or out.objective_units > search.objective_units:
+            search.assignment, search.objective_units = out.assignment, out.objective_units
+        if out.bound_units is not None:
+            search.dual_bound = out.bound_units
+        if on_progress is not None:
+            bound = search.bound_units()
+            on_progress(ProgressEvent("compact", time.monotonic() - search.t0,
+                                      search.objective_units / scale,
+                                      None if bound is None else bound / scale,
+                                      search.gap(scale), search.limit))
+
+    def window(inst: Instance, free: np.ndarray, hint: np.ndarray, budget_s: float,
+               bound: float | None) -> tuple[np.ndarray, int] | None:
+        fixed = np.where(free, -1, hint).astype(np.int64)
+        sub = AllocationModel(inst.restrict(fixed))
+        out = sub.solve_cpsat(replace(config, workers=1, target_gap_pct=0.0), budget_s, hint,
+                              None, None, "restricted", (search.t0, search.limit))
+        return None if out.assignment is None else (out.assignment, out.objective_units)
+
+    out = compact_search(model.instance, config, search.assignment,
+                         search.t0 + 0.97 * config.time_limit_s, _solve_restricted, window,
+                         improved)
+    improved(out)
+    phases.append("compact:" + ",".join(out.log))
+
+
 def _solve_restricted(inst: Instance, config: SolverConfig, budget_s: float, hint: np.ndarray,
                       t0: float) -> tuple[np.ndarray, int] | None:
     """CP-SAT on an instance with most parcels fixed (the exact phase's residual)."""
@@ -480,7 +533,7 @@ def _record_lp_bound(model: AllocationModel, search: _Search, bound: float,
 
 def _lp_phase(model: AllocationModel, config: SolverConfig, search: _Search, phases: list[str],
               on_progress: ProgressFn | None) -> tuple[np.ndarray, np.ndarray] | None:
-    lp = model.solve_lp(0.4 * config.time_limit_s)
+    lp = model.solve_lp(min(0.4 * config.time_limit_s, 0.6 * search.remaining()))
     phases.append(f"lp:{lp.status}")
     if lp.status == "infeasible":
         search.proven_infeasible = True

@@ -1,0 +1,161 @@
+"""The compactness search: its bound against brute force, its answer against the exact core.
+
+Tiny random grids (cycles, so the decomposition has several forests): every bound the dual
+decomposition evaluates, at any multipliers, must be at least the true optimum; the search's
+answer must pass the validator and never fall below the exact core's allocation (the optimum
+without compactness) scored with compactness.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+from conftest import make_landscape
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver import Scenario
+from solver.compact import PottsDual, compact_search, polish_windows
+from solver.config import SolverConfig
+from solver.instance import Instance, build_instance
+from solver.model import AllocationModel, _exact_phase, _Search, _solve_restricted, run_search
+from solver.validate import check_allocation
+
+USES = ["cropland", "forest", "grassland", "built"]
+
+
+def grid_edges(rows: int, cols: int) -> list[tuple[int, int]]:
+    edges = []
+    for r, c in itertools.product(range(rows), range(cols)):
+        i = r * cols + c
+        if c + 1 < cols:
+            edges.append((i, i + 1))
+        if r + 1 < rows:
+            edges.append((i, i + cols))
+    return edges
+
+
+@st.composite
+def grids(draw: st.DrawFn) -> tuple:
+    rows, cols = draw(st.sampled_from([(2, 2), (2, 3)]))
+    n = rows * cols
+    current = draw(st.lists(st.sampled_from(USES), min_size=n, max_size=n))
+    current[0] = "built"
+    land = make_landscape(
+        current, area=draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=n, max_size=n)),
+        suit={k: draw(st.lists(st.integers(0, 100), min_size=n, max_size=n)) for k in USES},
+        red=draw(st.lists(st.integers(0, n - 1), max_size=1)),
+        boundary=draw(st.lists(st.integers(0, n - 1), max_size=n)),
+        edges=grid_edges(rows, cols))
+    data = {
+        "farmland": {"quota_pct": draw(st.sampled_from([0.0, 90.0, 100.0])),
+                     "balance": draw(st.booleans())},
+        "ecology": {"min_ecological_pct": draw(st.sampled_from([0.0, 100.0]))},
+        "growth": {"min_new_built_ha": draw(st.sampled_from([0.0, 0.5, 1.0])),
+                   "expansion_cap": 5.0},
+        "conversion": {"max_changed_pct": draw(st.sampled_from([30.0, 100.0])),
+                       "water_fixed": True},
+        "weights": {"compactness": draw(st.sampled_from([1.0, 5.0, 20.0]))},
+        "solver": {"time_limit_s": 5.0, "target_gap_pct": 0.0, "workers": 1},
+    }
+    return land, Scenario.from_dict(data)
+
+
+def brute_force_units(inst: Instance) -> int | None:
+    """Best objective (units, status quo 0) over every assignment the validator accepts."""
+    land, best = inst.landscape, None
+    choices = [np.flatnonzero(row) for row in inst.allowed]
+    for combo in itertools.product(*choices):
+        a = np.array(combo)
+        if check_allocation(land, inst.scenario, a) == []:
+            units = inst.units_of(a)
+            best = units if best is None else max(best, units)
+    return best
+
+
+def exact_start(inst: Instance) -> np.ndarray | None:
+    """The exact core's allocation (no compactness search)."""
+    search = _Search(time.monotonic(), 5.0)
+    _exact_phase(AllocationModel(inst), inst.scenario.solver, search, [], None)
+    return search.assignment
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids(), st.integers(0, 2**16))
+def test_every_decomposition_bound_is_at_least_the_optimum(case: tuple, seed: int) -> None:
+    land, scenario = case
+    inst = build_instance(land, scenario)
+    best = brute_force_units(inst)
+    if best is None:
+        return
+    dual = PottsDual(inst)
+    rng = np.random.default_rng(seed)
+    # arbitrary multipliers: weak duality holds for every one of them
+    dual.delta += rng.normal(0, 1e6, dual.delta.shape) * dual.member[:, :, None]
+    dual.delta -= (dual.delta.sum(axis=0) / np.maximum(dual.count, 1)[:, None]) * dual.member[
+        :, :, None]
+    rows = dual.rows
+    rows.mu[:] = rng.uniform(0, 50, rows.mu.size) * ~np.isnan(rows.lo)
+    rows.nu[:] = rng.uniform(0, 50, rows.nu.size) * ~np.isnan(rows.hi)
+    for r in range(rows.mu.size):
+        at = rows.entries(r)
+        dual.theta[rows.node[at], rows.cls[at]] += rows.price[r] * rows.weight[at]
+    sq = inst.status_quo_units
+    assert dual.evaluate() - sq >= best - 1
+    for _ in range(60):  # and along the subgradient path
+        assert dual.iterate(best + sq) - sq >= best - 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids())
+def test_search_answer_is_valid_and_never_below_the_exact_core(case: tuple) -> None:
+    land, scenario = case
+    inst = build_instance(land, scenario)
+    start = exact_start(inst)
+    if start is None:
+        return
+    config = SolverConfig(time_limit_s=5.0, target_gap_pct=0.0, workers=1)
+    window_calls = []
+
+    def window(sub: Instance, free: np.ndarray, hint: np.ndarray, budget: float, bound):
+        window_calls.append(int(free.sum()))
+        fixed = np.where(free, -1, hint).astype(np.int64)
+        out = AllocationModel(sub.restrict(fixed)).solve_cpsat(config, budget, hint)
+        return None if out.assignment is None else (out.assignment, out.objective_units)
+
+    out = compact_search(inst, config, start, time.monotonic() + 1.0, _solve_restricted, window)
+    assert check_allocation(land, scenario, out.assignment) == []
+    assert out.objective_units == inst.units_of(out.assignment)
+    assert out.objective_units >= inst.units_of(start)
+    best = brute_force_units(inst)
+    assert best is not None and out.objective_units <= best
+    assert out.bound_units is not None and out.bound_units >= best - 1
+
+
+def test_solve_reports_a_bound_at_least_the_brute_force_optimum() -> None:
+    land = make_landscape(["built", "cropland", "forest", "cropland", "grassland", "forest"],
+                          suit={"built": [90, 80, 10, 70, 20, 10]}, edges=grid_edges(2, 3))
+    s = Scenario.from_dict({"weights": {"compactness": 10.0},
+                            "growth": {"min_new_built_ha": 1.0, "expansion_cap": 5.0},
+                            "farmland": {"quota_pct": 0.0, "balance": False},
+                            "ecology": {"min_ecological_pct": 0.0},
+                            "conversion": {"max_changed_pct": 100.0},
+                            "solver": {"time_limit_s": 5.0, "target_gap_pct": 0.0}})
+    inst = build_instance(land, s)
+    best = brute_force_units(inst)
+    search, phases = run_search(AllocationModel(inst), s.solver)
+    assert any(p.startswith("compact:") for p in phases)
+    assert search.bound_units() >= best - 1
+    assert search.objective_units == best
+
+
+def test_windows_cover_the_free_parcels_in_connected_pieces() -> None:
+    land = make_landscape(["cropland"] * 30, edges=grid_edges(5, 6))
+    inst = build_instance(land, Scenario.from_dict({}))
+    free = np.zeros(30, bool)
+    free[[0, 1, 2, 6, 7, 20, 21, 27]] = True
+    windows = polish_windows(inst, free, max_cells=4)
+    assert sorted(np.concatenate(windows).tolist()) == np.flatnonzero(free).tolist()
+    assert all(w.size <= 4 for w in windows)
