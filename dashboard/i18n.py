@@ -63,6 +63,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_UNKNOWN": ("时限内未找到方案", "no solution within the time limit"),
     "status_MODEL_INVALID": ("模型无效", "model invalid"),
     "gap": ("最优性差距", "Optimality gap"),
+    "gap_tile_optimal": ("0 %", "0 %"),  # short: the tile is narrow; the status line says "proven optimal"
+    "gap_tile_unproven": ("未证明", "not proven"),
+    "quality_optimal": ("已证明为最优方案", "Proven optimal"),
+    "quality_proven": ("已证明与最优的差距不超过 {gap}", "Proven within {gap} of the optimum"),
+    "quality_heuristic_compact": (
+        "布局紧凑度为启发式结果，已证明与最优的差距不超过 {gap}",
+        "The compact layout is a heuristic result, proven within {gap} of the optimum"),
+    "quality_unproven": ("方案可行，但时限内未能证明其质量（差距超过 100 %），可延长求解时间",
+                         "A feasible answer whose quality was not proven in time (gap above "
+                         "100 %); allow more time"),
+    "quality_unproven_compact": (
+        "布局紧凑度为启发式结果，时限内未能证明其质量（差距超过 100 %），可延长求解时间",
+        "The compact layout is a heuristic result whose quality was not proven in time (gap "
+        "above 100 %); allow more time"),
     "wall_time": ("求解耗时", "Solve time"),
     "kpi_cropland": ("耕地面积", "Cropland"),
     "kpi_built": ("建设用地", "Construction land"),

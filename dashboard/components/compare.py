@@ -70,6 +70,7 @@ class Compared:
     indicators: pd.DataFrame
     source: str = "preset"
     stale: bool = False
+    quality: str | None = None  # what is proven about the answer, one sentence
 
 
 def with_unique_labels(scenarios: list[Compared]) -> list[Compared]:

@@ -6,7 +6,9 @@ numbers, colours and texts directly.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,11 +117,50 @@ def changed_mask(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     return np.asarray(before) != np.asarray(after)
 
 
-def status_line(result, t) -> str:
-    """One line a decision-maker can read: status, proven gap, time."""
-    parts = [f"{t('status')}: {t('status_' + str(result.status))}"]
-    if result.gap is not None:
-        parts.append(f"{t('gap')}: {100 * result.gap:.2f} %")
+#: Above this proven gap (100 %: the bound is twice the answer) a percentage tells a
+#: decision-maker nothing: the tile says "not proven" instead of e.g. "204.37 %".
+MEANINGFUL_GAP = 1.0
+
+
+def gap_pct_text(gap: float) -> str:
+    """A gap as "x.xx %", rounded up so that "at most x %" stays true."""
+    return f"{math.ceil(100 * gap * 100 - 1e-9) / 100:.2f} %"
+
+
+def gap_tile(status: str, gap: float | None, t: Callable[..., str]) -> str:
+    """Headline value of the gap tile: 最优, ≤ x %, 未证明 or –."""
+    if status == "OPTIMAL":
+        return t("gap_tile_optimal")
+    if gap is None or status != "FEASIBLE":
+        return "–"
+    if gap > MEANINGFUL_GAP:
+        return t("gap_tile_unproven")
+    return f"≤ {gap_pct_text(gap)}"
+
+
+def quality_sentence(status: str, gap: float | None, compact: bool,
+                     t: Callable[..., str]) -> str | None:
+    """What the answer's quality is, in one plain sentence (None without an answer).
+
+    With compactness the allocation comes from a heuristic search; its gap is still proven
+    against a valid bound, and the sentence says both.
+    """
+    if status == "OPTIMAL":
+        return t("quality_optimal")
+    if status != "FEASIBLE":
+        return None
+    if gap is None or gap > MEANINGFUL_GAP:
+        return t("quality_unproven_compact" if compact else "quality_unproven")
+    return t("quality_heuristic_compact" if compact else "quality_proven", gap=gap_pct_text(gap))
+
+
+def status_line(result, t, compact: bool = False) -> str:
+    """One line a decision-maker can read: status, what is proven, time."""
+    status = str(result.status)
+    parts = [f"{t('status')}: {t('status_' + status)}"]
+    sentence = quality_sentence(status, result.gap, compact, t)
+    if sentence is not None:
+        parts.append(sentence)
     parts.append(f"{t('wall_time')}: {result.wall_time_s:.1f} s")
     return " · ".join(parts)
 

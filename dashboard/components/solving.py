@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services
+from dashboard.components import results
 from solver import AllocationResult, Landscape, Scenario, ScenarioError
 
 
@@ -46,7 +47,7 @@ def wait_with_progress(job: services.SolveJob, limit: float, t: Callable[..., st
         bar.progress(min(elapsed / limit, 0.99), text=t(
             "progress", elapsed=elapsed,
             incumbent="–" if event is None or event.incumbent is None else f"{event.incumbent:,.1f}",
-            gap="–" if event is None or event.gap is None else f"{100 * event.gap:.2f} %"))
+            gap="–" if event is None else results.gap_tile("FEASIBLE", event.gap, t)))
     bar.empty()
     if isinstance(job.error, ScenarioError):  # a lever the store cannot satisfy as written
         st.error(str(job.error))

@@ -12,6 +12,7 @@ from dashboard.components import charts, grid_maps, maps, panels, results, solvi
 from dashboard.components import compare as cmp
 from data import library
 from data.presets import PRESET_KEYS, list_presets, load_preset
+from solver import Scenario
 
 MAX_SCENARIOS = 4
 SAVED_CACHE = "compare_saved"  # session cache of loaded saved scenarios (reopened without I/O)
@@ -88,7 +89,9 @@ def gather_saved(name: str) -> cmp.Compared | None:
                      now=saved.current_store_version[:8]))
         table = services.indicators(path, version, f"saved:{saved.token}:{saved.saved_at}",
                                     tuple(int(c) for c in codes))
-    return cmp.Compared(name, codes, table, "saved", saved.stale)
+    compact = Scenario.from_toml(saved.scenario_toml).weights.compactness > 0
+    quality = results.quality_sentence(saved.status, saved.gap, compact, t)
+    return cmp.Compared(name, codes, table, "saved", saved.stale, quality)
 
 
 def gather_preset(key: str) -> cmp.Compared | None:
@@ -102,7 +105,9 @@ def gather_preset(key: str) -> cmp.Compared | None:
         return None
     codes = np.asarray(load_land().class_codes)[result.assignment]
     table = services.indicators(path, version, result_key, codes)
-    return cmp.Compared(label, codes, table, "preset")
+    quality = results.quality_sentence(str(result.status), result.gap,
+                                       scenario.weights.compactness > 0, t)
+    return cmp.Compared(label, codes, table, "preset", quality=quality)
 
 
 def gather(option: str) -> cmp.Compared | None:
@@ -120,6 +125,8 @@ st.subheader(t("compare_verdicts"))
 for s in scenarios:
     flag = t("compare_stale_flag") if s.stale else ""
     st.markdown(f"**{s.label}**{flag} — {cmp.verdict(s.indicators, lang)}")
+    if s.quality:
+        st.caption(s.quality)
 
 # ---- maps side by side, one view for all ----------------------------------------------------
 st.subheader(t("compare_maps"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from dashboard.components import library_panel
+from dashboard.components import library_panel, results
 from data import library
 
 t = ui.t
@@ -17,7 +17,8 @@ if table.empty:
     st.stop()
 
 shown = table[["name", "preset", "status", "gap", "changed_area_ha", "saved_at", "stale"]].copy()
-shown["gap"] = (100 * shown["gap"]).round(2)
+shown["gap"] = [results.gap_tile(str(s), None if g != g else g, t)  # NaN: no gap saved
+                for s, g in zip(shown["status"], shown["gap"], strict=True)]
 st.dataframe(shown, hide_index=True, width="stretch")
 
 name = st.selectbox(t("library_pick"), table["name"].tolist())

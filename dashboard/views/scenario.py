@@ -42,7 +42,8 @@ if "levers_ready" not in st.session_state:
             saved_scenario = Scenario.from_toml(saved.scenario_toml)
             widgets.set_widgets(saved_scenario, saved.preset or state.DEFAULT_PRESET)
             st.session_state["shown"] = {"key": solving.result_key(version, saved_scenario),
-                                         "result": saved_result, "cached": True}
+                                         "result": saved_result, "cached": True,
+                                         "compact": saved_scenario.weights.compactness > 0}
 if "pending_scenario" in st.session_state:  # "apply the suggested relaxation" was pressed
     widgets.set_widgets(*st.session_state.pop("pending_scenario"))
     st.session_state["solve_now"] = True
@@ -115,7 +116,8 @@ def run_solve() -> None:
     previous = shown["result"].assignment if shown and shown["result"].has_solution else None
     result, cached = solving.solve_with_progress(load_land(), scenario, result_key, previous, t)
     if result is not None:
-        st.session_state["shown"] = {"key": result_key, "result": result, "cached": cached}
+        st.session_state["shown"] = {"key": result_key, "result": result, "cached": cached,
+                                     "compact": scenario.weights.compactness > 0}
 
 
 first_view = shown is None
@@ -136,7 +138,9 @@ if shown["key"] != result_key:
     st.info(t("levers_changed"))
 
 result = shown["result"]
-status_text = results.status_line(result, t) + (f" {t('cached')}" if shown["cached"] else "")
+compact = shown.get("compact", scenario.weights.compactness > 0)
+status_text = results.status_line(result, t, compact) + (
+    f" {t('cached')}" if shown["cached"] else "")
 if isinstance(result, library_panel.SavedResult):
     st.success(t("saved_opened", name=result.name))
     if result.stale:
@@ -164,8 +168,10 @@ for column, kpi in zip(columns, tiles, strict=False):
     column.metric(f"{t(kpi.label_key)}（{kpi.unit}）" if lang == "zh" else
                   f"{t(kpi.label_key)} ({kpi.unit})", kpi.value, kpi.delta,
                   delta_color=kpi.delta_color)
-columns[len(tiles)].metric(t("gap"), "–" if result.gap is None else f"{100 * result.gap:.2f} %",
-                           f"{result.wall_time_s:.1f} s", delta_color="off", delta_arrow="off")
+columns[len(tiles)].metric(t("gap"), results.gap_tile(str(result.status), result.gap, t),
+                           f"{result.wall_time_s:.1f} s", delta_color="off", delta_arrow="off",
+                           help=results.quality_sentence(str(result.status), result.gap, compact,
+                                                         t))
 
 panels.result_maps_and_charts(path, version, classes, land, codes_before, codes_after, table)
 

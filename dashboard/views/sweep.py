@@ -146,10 +146,16 @@ if len(bad) < len(points):
 st.subheader(t("sweep_steps_table"))
 steps = sw.steps_table(points)
 steps["status"] = [t("status_" + s) for s in steps["status"]]
+steps["gap_pct"] = [results.gap_tile(p.status, p.gap, t) for p in points]
 st.dataframe(steps.rename(columns={"value": lever_title, "status": t("status"),
                                    "gap_pct": t("gap_col"), "wall_time_s": t("wall_time_col"),
                                    "note": t("note")}), hide_index=True, width="stretch")
 
+solved = [p for p in points if p.status in ("OPTIMAL", "FEASIBLE")]
+if solved:  # the worst step says what holds for every step
+    worst = max(solved, key=lambda p: (p.status == "FEASIBLE", p.gap or 0.0))
+    compact = any(p.scenario is not None and p.scenario.weights.compactness > 0 for p in solved)
+    st.caption(results.quality_sentence(worst.status, worst.gap, compact, t))
 openable = [i for i, p in enumerate(points) if p.scenario is not None]
 left, right = st.columns([2, 1], vertical_alignment="bottom")
 chosen = left.selectbox(t("sweep_open"), openable, key="sweep_open",

@@ -104,3 +104,31 @@ def test_legend_escapes_names_and_rejects_odd_colours():
     html = results.legend_html(hostile, "zh")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "url(x)" not in html and "#808080" in html
+
+
+def zh(key: str, /, **values: object) -> str:
+    from dashboard.i18n import translate
+
+    return translate(key, "zh", **values)
+
+
+@pytest.mark.parametrize(("status", "gap", "tile"), [
+    ("OPTIMAL", 0.0, "0 %"),
+    ("FEASIBLE", 0.00912, "≤ 0.92 %"),  # rounded up: "at most" stays true
+    ("FEASIBLE", 0.01, "≤ 1.00 %"),
+    ("FEASIBLE", 2.0437, "未证明"),  # never a headline of 204.37 %
+    ("FEASIBLE", None, "–"),
+    ("INFEASIBLE", None, "–"),
+])
+def test_gap_tile_never_shows_a_meaningless_percentage(status, gap, tile) -> None:
+    assert results.gap_tile(status, gap, zh) == tile
+
+
+def test_quality_sentence_says_heuristic_and_proven_gap_with_compactness() -> None:
+    assert results.quality_sentence("FEASIBLE", 0.00912, True, zh) == (
+        "布局紧凑度为启发式结果，已证明与最优的差距不超过 0.92 %")
+    assert results.quality_sentence("FEASIBLE", 0.00912, False, zh) == "已证明与最优的差距不超过 0.92 %"
+    assert "超过 100 %" in results.quality_sentence("FEASIBLE", 3.0, True, zh)
+    assert "204" not in results.quality_sentence("FEASIBLE", 2.0437, True, zh)
+    assert results.quality_sentence("INFEASIBLE", None, True, zh) is None
+    assert results.quality_sentence("OPTIMAL", 0.0, True, zh) == "已证明为最优方案"
