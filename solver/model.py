@@ -183,6 +183,11 @@ class AllocationModel:
             vec[self.vars.d[has]] = assignment[e[has, 0]] != assignment[e[has, 1]]
         return vec
 
+    def objective_units(self, assignment: np.ndarray) -> int:
+        """Objective of an assignment in this program's units (slacks 0)."""
+        values = self.hint_vector(assignment)
+        return int(self.builder.objective() @ values) + self.offset_units
+
     # ----- LP relaxation ----------------------------------------------------------------
     def solve_lp(self, time_limit_s: float) -> LpOutcome:
         """Solve the LP relaxation; ``bound_units`` is a proven upper bound when optimal."""
@@ -397,12 +402,27 @@ class _Search:
 
 
 def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | None = None,
-               on_progress: ProgressFn | None = None) -> tuple[_Search, list[str]]:
+               on_progress: ProgressFn | None = None, start: np.ndarray | None = None,
+               clock_start: float | None = None, bound: float | None = None
+               ) -> tuple[_Search, list[str]]:
     """Exact flow core → LP bound → restricted CP-SAT → full CP-SAT, stopping at the target
-    gap (the flow core only for the allocation objective, not for slack models)."""
-    search = _Search(time.monotonic(), config.time_limit_s)
+    gap (the flow core only for the allocation objective, not for slack models).
+
+    ``start`` is a feasible assignment found beforehand (the incumbent to beat), ``bound`` a
+    proven upper bound known beforehand (units); ``clock_start`` the ``time.monotonic()`` at
+    which the time limit began (default: now).
+    """
+    search = _Search(time.monotonic() if clock_start is None else clock_start,
+                     config.time_limit_s)
+    if start is not None:
+        search.assignment, search.objective_units = start, model.objective_units(start)
+        search.first_s = time.monotonic() - search.t0
+    search.dual_bound = bound
     phases: list[str] = []
     target = config.target_gap_pct / 100.0
+    gap = search.gap(model.instance.obj_scale)
+    if gap is not None and gap <= target:
+        return search, phases
     if model.uses_exact_core:
         _exact_phase(model, config, search, phases, on_progress)
         gap = search.gap(model.instance.obj_scale)

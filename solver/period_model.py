@@ -48,6 +48,7 @@ from solver.model import (
     relative_gap,
     run_search,
 )
+from solver.period_start import PhasedStart, phased_start
 from solver.periods import PeriodScenario
 from solver.result import AllocationResult, Status, TermValue, area_tables
 from solver.rules import (
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from solver.period_explain import PeriodExplanation
 
 CAP_KEY = "period.max_period_changed_pct"
+START_SHARE = 0.3  # of the time limit for the period-by-period start (solver.period_start)
 
 
 @dataclass(frozen=True)
@@ -294,9 +296,11 @@ def build_period_model(landscape: Landscape, ps: PeriodScenario, soft: bool = Fa
 
 # ----- search: the single-period search, through the model interface --------------------
 def run_period_search(model: PeriodModel, config: SolverConfig, hint: np.ndarray,
-                      on_progress: ProgressFn | None = None) -> tuple[_Search, list[str]]:
+                      on_progress: ProgressFn | None = None, start: np.ndarray | None = None,
+                      clock_start: float | None = None, bound: float | None = None
+                      ) -> tuple[_Search, list[str]]:
     """The one search (``solver.model.run_search``) on the joint model."""
-    return run_search(model, config, hint, on_progress)
+    return run_search(model, config, hint, on_progress, start, clock_start, bound)
 
 
 # ----- hint -------------------------------------------------------------------------------
@@ -466,7 +470,15 @@ def solve_period_model(landscape: Landscape, ps: PeriodScenario,
     config = ps.base.solver
     model = build_period_model(landscape, ps)
     start = period_hint(landscape, ps.n_periods, hint)
-    search, phases = run_period_search(model, config, start, on_progress)
+    phased = PhasedStart(None, None)
+    if any(inst.has_compactness for inst in model.instances):
+        # CP-SAT is slow to find a good compact phased plan; build one period by period
+        phased = phased_start(landscape, ps, START_SHARE * config.time_limit_s)
+    plan = phased.plan
+    search, phases = run_period_search(model, config, start if plan is None else plan,
+                                       on_progress, plan, t0, phased.bound_units)
+    if plan is not None:
+        phases.insert(0, "phased_start")
     status = _status(search)
     explanation = None
     if status == Status.INFEASIBLE:
