@@ -34,8 +34,16 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from solver.config import SolverConfig
 from solver.exact import exact_phase, side_rows
 from solver.instance import Instance
-from solver.potts import (FORBIDDEN, disagreement_norm, forest_cover, forest_max,
-                          root_forest, row_values, shift_rows, vote_and_step)
+from solver.potts import (
+    FORBIDDEN,
+    disagreement_norm,
+    forest_cover,
+    forest_max,
+    root_forest,
+    row_values,
+    shift_rows,
+    vote_and_step,
+)
 
 #: Solves a restricted linear instance exactly (the exact core's CP-SAT residual).
 ResidualSolver = Callable[[Instance, SolverConfig, float, np.ndarray, float],
@@ -46,7 +54,8 @@ WindowSolver = Callable[[Instance, np.ndarray, np.ndarray, float, float | None],
                         "tuple[np.ndarray, int] | None"]
 
 MAX_FORESTS = 8
-REPAIR_EVERY = 50  # subgradient iterations between two Lagrangian repairs
+REPAIR_EVERY = 50  # subgradient iterations between two Lagrangian repairs (at first)
+MAX_REPAIR_INTERVAL = 4  # at most this many blocks between repairs
 ROUND_ITERATIONS = (400, 200)  # subgradient iterations before the first / later polishes
 MAX_ROUNDS = 8
 MIN_ROUND_PROGRESS = 0.02  # a round closing less of the gap ends the search
@@ -318,6 +327,7 @@ class CompactOutcome:
     bound_units: float | None
     iterations: int = 0
     repairs: int = 0
+    repair_interval: int = 1  # blocks of REPAIR_EVERY steps between two repairs
     windows: int = 0
     log: list[str] = field(default_factory=list)
 
@@ -355,7 +365,6 @@ def compact_search(inst: Instance, config: SolverConfig, start: np.ndarray, dead
     CompactOutcome
     """
     clock = _Clock(deadline)
-    sq = inst.status_quo_units
     out = CompactOutcome(start.astype(np.int32), inst.units_of(start), None)
     dual = PottsDual(inst)
     target = config.target_gap_pct / 100.0
@@ -411,10 +420,8 @@ def _dual_round(inst: Instance, config: SolverConfig, dual: PottsDual, out: Comp
     """Subgradient iterations with a Lagrangian repair every :data:`REPAIR_EVERY`; returns
     the parcels the last repair moved away from the majority labels."""
     sq = inst.status_quo_units
-    done = 0
-    dual_s = repair_s = 0.0
+    done, since_repair = 0, 0
     while done < iterations and clock.left() > 0 and gap() > target and not dual.stalled:
-        t = time.monotonic()
         for _ in range(REPAIR_EVERY):
             bound = dual.iterate(out.objective_units + sq)
             out.iterations += 1
@@ -423,16 +430,20 @@ def _dual_round(inst: Instance, config: SolverConfig, dual: PottsDual, out: Comp
                 out.bound_units = float(np.floor(bound - sq))
             if clock.left() <= 0 or gap() <= target or dual.stalled:
                 break
-        dual_s += time.monotonic() - t
+        since_repair += 1
         last = done >= iterations or dual.stalled or clock.left() <= 0
-        if repair_s > dual_s and not last:  # repairs take at most half the round
+        # a repair that found nothing better halves the repair rate (counted in steps, not
+        # seconds, so that the same inputs give the same answer)
+        if since_repair < out.repair_interval and not last:
             continue
-        t = time.monotonic()
+        since_repair = 0
         labels = dual.majority()
         repaired = lagrangian_repair(inst, config, labels, clock.deadline, residual)
-        repair_s += time.monotonic() - t
         out.repairs += 1
+        before = out.objective_units
         offer(repaired)
+        if out.objective_units == before:
+            out.repair_interval = min(2 * out.repair_interval, MAX_REPAIR_INTERVAL)
         if repaired is not None:
             moved = repaired != labels
     return moved

@@ -64,6 +64,9 @@ MAX_SEARCH_PAIRS = 8_000_000
 #: compactness search: HiGHS did not finish it in 12 s on Wuhan at 300 m (140k pairs) and
 #: took about 1 s on the demo county.
 MAX_LP_PAIRS = 100_000
+#: CP-SAT's deterministic-time budget of one compactness polish window: ~3 s of wall time
+#: for 1,000 Wuhan cells on the 2-core machine.
+WINDOW_DETERMINISTIC_S = 5.0
 OPTIMAL_GAP = 1e-5  # proven within 0.001 % (the bound carries the flow's cost rounding) counts as optimal
 
 
@@ -230,10 +233,13 @@ class AllocationModel:
     def solve_cpsat(self, config: SolverConfig, time_limit_s: float,
                     hint: np.ndarray | None = None, external_bound: float | None = None,
                     on_progress: ProgressFn | None = None, phase: str = "cpsat",
-                    clock: tuple[float, float] | None = None) -> CpOutcome:
+                    clock: tuple[float, float] | None = None,
+                    deterministic_s: float | None = None) -> CpOutcome:
         """Run CP-SAT; stop at the target gap measured against min(own bound, external).
 
-        ``time_limit_s`` includes building the CpModel (large models take seconds).
+        ``time_limit_s`` includes building the CpModel (large models take seconds);
+        ``deterministic_s`` also caps CP-SAT's deterministic time (same inputs, same answer
+        when it binds before the wall clock).
         """
         t_build = time.monotonic()
         m, xs = self.to_cpsat()
@@ -246,6 +252,8 @@ class AllocationModel:
                 m.add_hint(var, val)
         solver = cp_model.CpSolver()
         _set_parameters(solver.parameters, config, time_limit_s - (time.monotonic() - t_build))
+        if deterministic_s is not None:
+            solver.parameters.max_deterministic_time = deterministic_s
         # several workers: interleave them so the same inputs and seed give the same result
         solver.parameters.interleave_search = config.workers > 1
         scale = self.instance.obj_scale
@@ -509,7 +517,8 @@ def _compact_phase(model: AllocationModel, config: SolverConfig, search: _Search
         fixed = np.where(free, -1, hint).astype(np.int64)
         sub = AllocationModel(inst.restrict(fixed))
         out = sub.solve_cpsat(replace(config, workers=1, target_gap_pct=0.0), budget_s, hint,
-                              None, None, "restricted", (search.t0, search.limit))
+                              None, None, "restricted", (search.t0, search.limit),
+                              WINDOW_DETERMINISTIC_S)
         return None if out.assignment is None else (out.assignment, out.objective_units)
 
     out = compact_search(model.instance, config, search.assignment,
