@@ -159,3 +159,19 @@ def test_windows_cover_the_free_parcels_in_connected_pieces() -> None:
     windows = polish_windows(inst, free, max_cells=4)
     assert sorted(np.concatenate(windows).tolist()) == np.flatnonzero(free).tolist()
     assert all(w.size <= 4 for w in windows)
+
+
+def test_demo_with_compactness_is_deterministic(demo_store) -> None:
+    """Same inputs and seed, same answer: the search counts steps, not seconds (the limit is
+    generous so that it does not bind even on a loaded machine)."""
+    from data.landscape import load_landscape
+    from data.presets import load_preset
+    from helpers import solve_checked
+
+    land = load_landscape(demo_store)
+    s = load_preset("balanced").with_value("solver.time_limit_s", 60.0)
+    runs = [solve_checked(land, s) for _ in range(2)]
+    assert any(p.startswith("compact:") for p in runs[0].phases)
+    assert runs[0].gap <= 0.01
+    assert np.array_equal(runs[0].assignment, runs[1].assignment)
+    assert runs[0].best_bound == runs[1].best_bound
