@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from solver.period_explain import PeriodExplanation
 
 CAP_KEY = "period.max_period_changed_pct"
-START_SHARE = 0.3  # of the time limit for the period-by-period start (solver.period_start)
+START_SHARE = 0.8  # of the time limit for the phased start and bound (solver.period_start)
 
 
 @dataclass(frozen=True)

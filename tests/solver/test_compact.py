@@ -164,9 +164,10 @@ def test_windows_cover_the_free_parcels_in_connected_pieces() -> None:
 def test_demo_with_compactness_is_deterministic(demo_store) -> None:
     """Same inputs and seed, same answer: the search counts steps, not seconds (the limit is
     generous so that it does not bind even on a loaded machine)."""
+    from helpers import solve_checked
+
     from data.landscape import load_landscape
     from data.presets import load_preset
-    from helpers import solve_checked
 
     land = load_landscape(demo_store)
     s = load_preset("balanced").with_value("solver.time_limit_s", 60.0)

@@ -111,3 +111,24 @@ def test_joint_model_matches_exhaustive_search(case: tuple) -> None:
     else:
         assert result.status == Status.INFEASIBLE and result.assignment is None
         assert best is None
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_phased_start_is_valid_and_its_bound_holds(case: tuple) -> None:
+    """The period-by-period plan passes the period validator and scores at most the optimum;
+    the sum of the periods' own bounds is at least the optimum."""
+    from solver.period_model import build_period_model
+    from solver.period_start import phased_start
+
+    land, ps = case
+    ps = PeriodScenario.from_dict({**ps.to_dict(), "weights": {"compactness": 1.0}})
+    start = phased_start(land, ps, 3.0)
+    best = exhaustive(land, ps)
+    scale = build_period_model(land, ps).instance.obj_scale
+    if start.plan is not None:
+        assert check_periods(land, ps, start.plan) == []
+        assert best is not None
+        assert period_objective_value(land, ps, start.plan) <= best + 1e-4
+    if start.bound_units is not None and best is not None:
+        assert start.bound_units / scale >= best - 1e-4
