@@ -13,6 +13,7 @@ the period validator catches; such a plan is not used.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,6 +27,8 @@ from solver.targets import floor_units
 #: Large models bound each period alone by its own search, to half the usual gap: the
 #: periods' gaps add up (demo county, 3 periods: 1.27 % at 1 % each).
 ALONE_GAP_PCT = 0.5
+PLAN_SOLVE_MIN_S = 3.0
+PAIRS_PER_SECOND = 6_000.0
 
 
 def _follow_later(inst: Instance, later: np.ndarray, built: int) -> Instance | None:
@@ -74,6 +77,7 @@ def phased_start(landscape: Landscape, ps: PeriodScenario, budget_s: float) -> P
     periods solved alone bounds the joint objective (the links between periods only cut it
     down); each period's bound is the LP of the period alone where that LP is cheap (tight:
     the demo's three sum to within 0.02 % of the joint LP), else its own search's bound.
+    The LPs run in a thread beside the plan's solves.
 
     Parameters
     ----------
@@ -91,23 +95,16 @@ def phased_start(landscape: Landscape, ps: PeriodScenario, budget_s: float) -> P
     # the first-period conversion cap concerns period 0 alone: part of its own rules
     insts = [build_instance(landscape, ps.scenario(t)) for t in range(periods)]
     insts[0] = _first_period_cap(insts[0], ps)
-    steps = 2 * periods  # solves and bounds still to come, for an even share of the budget
-
-    def share() -> float:
-        return (budget_s - (time.monotonic() - t0)) / max(steps, 1)
-
-    last = _solve(insts[-1], ps.scenario(periods - 1), share(),
-                  ps.scenario(periods - 1).solver.target_gap_pct)
-    steps -= 1
-    if last.assignment is None:
-        return PhasedStart(None, None)
-    plan = _backward(landscape, ps, insts, last.assignment, share() * (periods - 1))
-    steps -= periods - 1
-    bounds = []
-    for t in range(periods):
-        bounds.append(_own_bound(insts[t], ps.scenario(t), share(),
-                                 last.bound_units() if t == periods - 1 else None))
-        steps -= 1
+    # the periods' LPs (HiGHS releases the GIL) run beside the plan's solves (CP-SAT, numba):
+    # on 2 cores the bound costs no extra wall time
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lps = [pool.submit(_lp_bound, inst, budget_s / periods) for inst in insts]
+        plan, last_bound = _plan(landscape, ps, insts, budget_s, t0)
+        own = [job.result() for job in lps]
+    own[-1] = _min(own[-1], last_bound)
+    bounds = [b if b is not None else _search_bound(insts[t], ps.scenario(t),
+                                                    budget_s - (time.monotonic() - t0))
+              for t, b in enumerate(own)]
     if any(b is None for b in bounds):
         return PhasedStart(plan, None)
     weights = [p.weight for p in ps.periods]
@@ -117,20 +114,46 @@ def phased_start(landscape: Landscape, ps: PeriodScenario, budget_s: float) -> P
     return PhasedStart(plan, sum(w * b for w, b in zip(weights, bounds, strict=True)) + slack)
 
 
-def _own_bound(inst: Instance, s, budget_s: float, known: float | None) -> float | None:
-    """An upper bound of one period alone: min(known, its LP) on small models, else (or when
-    the LP runs out of time) the bound its own search proves."""
+def _plan(landscape: Landscape, ps: PeriodScenario, insts: list[Instance], budget_s: float,
+          t0: float) -> tuple[np.ndarray | None, float | None]:
+    """The plan (or None) and the bound the last period's own search proved."""
+    periods = ps.n_periods
+    left = budget_s - (time.monotonic() - t0)
+    last = _solve(insts[-1], ps.scenario(periods - 1), min(left / periods, _cap(insts[-1])),
+                  ps.scenario(periods - 1).solver.target_gap_pct)
+    if last.assignment is None:
+        return None, last.bound_units()
+    left = budget_s - (time.monotonic() - t0)
+    return _backward(landscape, ps, insts, last.assignment, left), last.bound_units()
+
+
+def _cap(inst: Instance) -> float:
+    """Seconds one period's plan solve may take at most: the demo's restricted first period
+    (17k changeable pairs) found its best plan within 3 s and nothing better in 6 s; larger
+    models get proportionally more. A plan period stopping short of its own gap target would
+    otherwise hold the answer back when the limit is generous."""
+    pairs = int(inst.allowed[inst.mutable].sum())
+    return max(PLAN_SOLVE_MIN_S, pairs / PAIRS_PER_SECOND)
+
+
+def _min(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _lp_bound(inst: Instance, budget_s: float) -> float | None:
+    """The LP bound of one period alone where that LP is cheap (else None)."""
     from solver.model import AllocationModel  # deferred: solver.model loads this module
 
     model = AllocationModel(inst)
-    if not model.too_large_for_lp:
-        lp = model.solve_lp(max(budget_s, 0.5))
-        if lp.status == "optimal":
-            return lp.bound_units if known is None else min(known, lp.bound_units)
-    if known is not None:
-        return known
-    # at least the exact core's bound (flow plus every edge reward) comes at once
-    return _solve(inst, s, budget_s, ALONE_GAP_PCT).bound_units()
+    if model.too_large_for_lp:
+        return None
+    lp = model.solve_lp(max(budget_s, 0.5))
+    return lp.bound_units if lp.status == "optimal" else None
+
+
+def _search_bound(inst: Instance, s, budget_s: float) -> float | None:
+    """The bound one period's own search proves (at least the exact core's, at once)."""
+    return _solve(inst, s, max(budget_s, 0.2), ALONE_GAP_PCT).bound_units()
 
 
 def _terms(inst: Instance) -> int:
@@ -155,7 +178,7 @@ def _backward(landscape: Landscape, ps: PeriodScenario, insts: list[Instance],
         left = budget_s - (time.monotonic() - t0)
         if left <= 0.2:
             return None
-        search = _solve(inst, ps.scenario(t), left / max(t + 1, 1),
+        search = _solve(inst, ps.scenario(t), min(left / max(t + 1, 1), _cap(inst)),
                         ps.scenario(t).solver.target_gap_pct)
         if search.assignment is None or search.proven_infeasible:
             return None
