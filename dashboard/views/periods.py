@@ -69,7 +69,9 @@ if shown is None or not shown["key"].startswith(version + ":"):
 if shown["key"] != key:
     st.info(t("levers_changed"))
 result = shown["result"]
-st.caption(results.status_line(result, t))
+planned = shown["scenario"]
+compact = any(planned.scenario(k).weights.compactness > 0 for k in range(planned.n_periods))
+st.caption(results.status_line(result, t, compact))
 if result.assignment is None:
     explanation = result.explanation
     if explanation is not None:
