@@ -36,21 +36,22 @@ from solver.exact import exact_phase, side_rows
 from solver.instance import Instance
 from solver.potts import (
     FORBIDDEN,
+    correct_shares,
     disagreement_norm,
     forest_cover,
     forest_max,
+    majority_votes,
     root_forest,
     row_values,
     shift_rows,
-    vote_and_step,
 )
 
 #: Solves a restricted linear instance exactly (the exact core's CP-SAT residual).
 ResidualSolver = Callable[[Instance, SolverConfig, float, np.ndarray, float],
                          "tuple[np.ndarray, int] | None"]
-#: Solves the identical model with some parcels free: (instance, free mask, hint, budget_s,
-#: external bound) → (assignment, objective units) or None.
-WindowSolver = Callable[[Instance, np.ndarray, np.ndarray, float, float | None],
+#: Solves the identical model with some parcels free: (instance, free mask, hint, budget_s)
+#: → (assignment, objective units) or None.
+WindowSolver = Callable[[Instance, np.ndarray, np.ndarray, float],
                         "tuple[np.ndarray, int] | None"]
 
 MAX_FORESTS = 8
@@ -195,15 +196,15 @@ class PottsDual:
                 if bound - self.best > DIVERGED * max(self.best - primal_units, 1.0):
                     self._restore()  # thrown far off: back to the best point
                     bound = self.evaluate()
-        vote_and_step(self.labels, self.member, self.count, self.delta, 0.0, self.votes)
+        majority_votes(self.labels, self.member, self.count, self.votes)
         self._lonely_votes()
         # Polyak steps aim below the primal: the dual optimum lies above it, and aiming at
         # the primal itself took twice the iterations (Wuhan 300 m, measured)
         room = max(bound - primal_units, 0.0) * (1.0 + TARGET_SHIFT)
         norm = disagreement_norm(self.labels, self.member, self.votes)
         if norm > 0 and room > 0:
-            vote_and_step(self.labels, self.member, self.count, self.delta,
-                          0.5 * self.gamma * room / norm, self.votes)
+            correct_shares(self.labels, self.member, self.votes, self.delta,
+                           0.5 * self.gamma * room / norm)
         self._price_step(room)
         return bound
 
@@ -460,9 +461,8 @@ def _polish(inst: Instance, out: CompactOutcome, free: np.ndarray, clock: _Clock
             break
         mask = np.zeros(free.shape, bool)
         mask[cells] = True
-        found = window(inst, mask, out.assignment, budget, out.bound_units)
+        found = window(inst, mask, out.assignment, budget)
         out.windows += 1
         if found is not None:
             offer(found[0])
-
     out.log.append(f"polish:{len(windows)}w,{int(free.sum())}p")

@@ -100,6 +100,11 @@ class Instance:
         return _replace(self, allowed=allowed)
 
     @property
+    def changeable_pairs(self) -> int:
+        """Allowed (parcel, use) pairs of parcels that can change: the model's size."""
+        return int(self.allowed[self.mutable].sum())
+
+    @property
     def has_compactness(self) -> bool:
         """Whether the objective rewards same-use neighbours."""
         return bool((self.edge_reward > 0).any())

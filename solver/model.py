@@ -133,13 +133,13 @@ class AllocationModel:
     def too_large_for_search(self) -> bool:
         """Whether the LP and CP-SAT phases would not fit in memory (the exact core still
         runs: see :data:`MAX_SEARCH_PAIRS`)."""
-        return int(self.instance.allowed[self.instance.mutable].sum()) > MAX_SEARCH_PAIRS
+        return self.instance.changeable_pairs > MAX_SEARCH_PAIRS
 
     @property
     def too_large_for_lp(self) -> bool:
         """Whether the LP with compactness rows is out of reach in seconds (see
         :data:`MAX_LP_PAIRS`)."""
-        return int(self.instance.allowed[self.instance.mutable].sum()) > MAX_LP_PAIRS
+        return self.instance.changeable_pairs > MAX_LP_PAIRS
 
     # ----- the interface the one search (``run_search``) works against ----------------------
     @property
@@ -512,8 +512,8 @@ def _compact_phase(model: AllocationModel, config: SolverConfig, search: _Search
                                       None if bound is None else bound / scale,
                                       search.gap(scale), search.limit))
 
-    def window(inst: Instance, free: np.ndarray, hint: np.ndarray, budget_s: float,
-               bound: float | None) -> tuple[np.ndarray, int] | None:
+    def window(inst: Instance, free: np.ndarray, hint: np.ndarray, budget_s: float
+               ) -> tuple[np.ndarray, int] | None:
         fixed = np.where(free, -1, hint).astype(np.int64)
         sub = AllocationModel(inst.restrict(fixed))
         out = sub.solve_cpsat(replace(config, workers=1, target_gap_pct=0.0), budget_s, hint,

@@ -132,8 +132,7 @@ def _cap(inst: Instance) -> float:
     (17k changeable pairs) found its best plan within 3 s and nothing better in 6 s; larger
     models get proportionally more. A plan period stopping short of its own gap target would
     otherwise hold the answer back when the limit is generous."""
-    pairs = int(inst.allowed[inst.mutable].sum())
-    return max(PLAN_SOLVE_MIN_S, pairs / PAIRS_PER_SECOND)
+    return max(PLAN_SOLVE_MIN_S, inst.changeable_pairs / PAIRS_PER_SECOND)
 
 
 def _min(a: float | None, b: float | None) -> float | None:

@@ -139,10 +139,9 @@ def forest_max(order: np.ndarray, parent: np.ndarray, parent_w: np.ndarray,
 
 
 @njit(cache=True)
-def vote_and_step(labels: np.ndarray, member: np.ndarray, count: np.ndarray,
-                  delta: np.ndarray, step: float, votes: np.ndarray) -> None:
-    """Share of forests voting each use per node (into ``votes``); then, if ``step`` > 0,
-    δ_f −= step·([x_f = c] − votes): the subgradient of the decomposition bound in δ."""
+def majority_votes(labels: np.ndarray, member: np.ndarray, count: np.ndarray,
+                   votes: np.ndarray) -> None:
+    """Share of the forests holding each node that vote for each use (into ``votes``)."""
     n_forests, n = labels.shape
     k = votes.shape[1]
     for i in range(n):
@@ -153,9 +152,17 @@ def vote_and_step(labels: np.ndarray, member: np.ndarray, count: np.ndarray,
         for f in range(n_forests):
             if member[f, i]:
                 votes[i, labels[f, i]] += 1.0 / count[i]
-        if step <= 0:
-            continue
-        for f in range(n_forests):
+
+
+@njit(cache=True)
+def correct_shares(labels: np.ndarray, member: np.ndarray, votes: np.ndarray,
+                   delta: np.ndarray, step: float) -> None:
+    """δ_f −= step·([x_f = c] − votes): the subgradient step of the decomposition bound in δ
+    (it keeps Σ_f δ_f = 0 at every node)."""
+    n_forests, n = labels.shape
+    k = votes.shape[1]
+    for f in range(n_forests):
+        for i in range(n):
             if not member[f, i]:
                 continue
             for c in range(k):

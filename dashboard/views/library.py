@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import ui
@@ -17,7 +18,7 @@ if table.empty:
     st.stop()
 
 shown = table[["name", "preset", "status", "gap", "changed_area_ha", "saved_at", "stale"]].copy()
-shown["gap"] = [results.gap_tile(str(s), None if g != g else g, t)  # NaN: no gap saved
+shown["gap"] = [results.gap_tile(str(s), None if pd.isna(g) else float(g), t)
                 for s, g in zip(shown["status"], shown["gap"], strict=True)]
 st.dataframe(shown, hide_index=True, width="stretch")
 

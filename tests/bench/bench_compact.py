@@ -1,7 +1,7 @@
 """Benchmark compactness at scale (issue 17): the compact search next to the optimum without it.
 
-A script, not a test. Per instance, two solves in their own subprocesses (peak RSS each, via
-``bench_solver.run_child``'s machinery):
+A script, not a test. Per instance, two solves in their own subprocesses (``bench_solver.run_child``: peak RSS
+each, killed if they overrun):
 
 * ``compact``: the scenario with its compactness weight (``solver.solve``: exact core, then
   the compactness search of ``solver.compact``);
@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -95,22 +94,6 @@ def child(mode: str, spec: dict) -> dict:
     return out
 
 
-def run(mode: str, spec: dict) -> dict:
-    """``child`` in a fresh process, killed if it overruns (``bench_solver.wait_child``)."""
-    import subprocess
-
-    with tempfile.TemporaryDirectory(prefix="bench_compact_") as tmp:
-        folder = Path(tmp)
-        ready, out, err = folder / "ready", folder / "stdout", folder / "stderr"
-        cmd = [sys.executable, __file__, "--child", mode,
-               "--spec", json.dumps({**spec, "ready_file": str(ready)})]
-        with open(out, "w") as fo, open(err, "w") as fe:
-            proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT)
-        rss_mb, killed = bs.wait_child(proc, ready, bs.solve_timeout_s(mode, spec["time_limit"]))
-        res = bs.child_outcome(proc.returncode, out.read_text(), err.read_text(), killed)
-    return {**res, "rss_mb": rss_mb}
-
-
 # ----- the table --------------------------------------------------------------------------
 def fmt(x, digits: int = 1) -> str:
     return "—" if x is None else f"{x:,.{digits}f}"
@@ -163,7 +146,7 @@ def main() -> None:
     results = []
     for spec in instances(args):
         for mode in MODES:
-            r = run(mode, spec)
+            r = bs.run_child(mode, spec, __file__)
             results.append({"instance": name_of(spec), "mode": mode, **r})
             print(row(name_of(spec), mode, r), flush=True)
     if args.out:

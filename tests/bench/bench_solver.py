@@ -334,8 +334,9 @@ def solve_timeout_s(mode: str, time_limit: float) -> float:
     return OVERRUN_FACTOR * time_limit + HIGHS_GRACE_S
 
 
-def run_child(mode: str, spec: dict) -> dict:
-    """Run one solver on one instance in a fresh process; never raises, never hangs.
+def run_child(mode: str, spec: dict, script: str = __file__) -> dict:
+    """Run one solver on one instance in a fresh process (``script --child mode``, this
+    file by default); never raises, never hangs.
 
     Returns the child's JSON with ``rss_mb`` (peak, from ``wait4``) and ``setup_s`` added;
     ``status`` is ``"killed"`` (with ``killed_in`` and ``killed_after_s``) when a deadline
@@ -344,7 +345,7 @@ def run_child(mode: str, spec: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench_solver_") as tmp:
         folder = Path(tmp)
         ready, out, err = folder / "ready", folder / "stdout", folder / "stderr"
-        cmd = [sys.executable, __file__, "--child", mode,
+        cmd = [sys.executable, script, "--child", mode,
                "--spec", json.dumps({**spec, "ready_file": str(ready)})]
         with open(out, "w") as fo, open(err, "w") as fe:
             proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT)

@@ -119,7 +119,7 @@ def test_search_answer_is_valid_and_never_below_the_exact_core(case: tuple) -> N
     config = SolverConfig(time_limit_s=5.0, target_gap_pct=0.0, workers=1)
     window_calls = []
 
-    def window(sub: Instance, free: np.ndarray, hint: np.ndarray, budget: float, bound):
+    def window(sub: Instance, free: np.ndarray, hint: np.ndarray, budget: float):
         window_calls.append(int(free.sum()))
         fixed = np.where(free, -1, hint).astype(np.int64)
         out = AllocationModel(sub.restrict(fixed)).solve_cpsat(config, budget, hint)
