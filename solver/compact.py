@@ -329,6 +329,7 @@ class CompactOutcome:
     iterations: int = 0
     repairs: int = 0
     repair_interval: int = 1  # blocks of REPAIR_EVERY steps between two repairs
+    repair_s: float = 0.0  # the longest repair so far (or the exact core's time)
     windows: int = 0
     log: list[str] = field(default_factory=list)
 
@@ -343,7 +344,8 @@ class _Clock:
 
 def compact_search(inst: Instance, config: SolverConfig, start: np.ndarray, deadline: float,
                    residual: ResidualSolver, window: WindowSolver,
-                   on_improve: Callable[[CompactOutcome], None] | None = None) -> CompactOutcome:
+                   on_improve: Callable[[CompactOutcome], None] | None = None,
+                   repair_s: float = 0.0) -> CompactOutcome:
     """Improve a feasible ``start`` for the compactness objective; prove a bound.
 
     Parameters
@@ -360,6 +362,8 @@ def compact_search(inst: Instance, config: SolverConfig, start: np.ndarray, dead
         CP-SAT on restricted instances, from ``solver.model`` (see the type aliases).
     on_improve : callable, optional
         Called with the outcome whenever the allocation or the bound improves.
+    repair_s : float
+        About what one repair (an exact-core solve) takes: none starts with less time left.
 
     Returns
     -------
@@ -387,6 +391,7 @@ def compact_search(inst: Instance, config: SolverConfig, start: np.ndarray, dead
 
     t0 = time.monotonic()
     moved = np.zeros(inst.mutable.shape, bool)
+    out.repair_s = repair_s
     for round_no in range(MAX_ROUNDS):
         if clock.left() <= 0 or gap() <= target:
             break
@@ -438,8 +443,12 @@ def _dual_round(inst: Instance, config: SolverConfig, dual: PottsDual, out: Comp
         if since_repair < out.repair_interval and not last:
             continue
         since_repair = 0
+        if clock.left() < out.repair_s:  # it would overrun the limit
+            break
         labels = dual.majority()
+        t = time.monotonic()
         repaired = lagrangian_repair(inst, config, labels, clock.deadline, residual)
+        out.repair_s = max(out.repair_s, time.monotonic() - t)
         out.repairs += 1
         before = out.objective_units
         offer(repaired)

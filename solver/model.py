@@ -437,6 +437,9 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
         if search.proven_infeasible or (gap is not None and gap <= target):
             return search, phases
         if model.instance.has_compactness and search.assignment is not None:
+            if model.too_large_for_search:  # Wuhan 30 m: ~1 s per step, 9.7 GB, no gain
+                phases.append("compact skipped: too large")
+                return search, phases
             _compact_phase(model, config, search, phases, on_progress)
             gap = search.gap(model.instance.obj_scale)
             # when the subgradient stalls with time left, small models still have the LP
@@ -473,7 +476,7 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
 def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
                  phases: list[str], on_progress: ProgressFn | None) -> None:
     """Flow, prices and CP-SAT residual (``solver.exact``); seeds the search."""
-    compact = bool((model.instance.edge_reward > 0).any())
+    compact = model.instance.has_compactness
     share = 0.3 if compact else 0.8
     out = exact_phase(model.instance, config, search.t0 + share * config.time_limit_s,
                       search.t0, compact, _solve_restricted)
@@ -521,9 +524,10 @@ def _compact_phase(model: AllocationModel, config: SolverConfig, search: _Search
                               WINDOW_DETERMINISTIC_S)
         return None if out.assignment is None else (out.assignment, out.objective_units)
 
+    core_s = time.monotonic() - search.t0  # what one flow repair will cost, about
     out = compact_search(model.instance, config, search.assignment,
                          search.t0 + 0.97 * config.time_limit_s, _solve_restricted, window,
-                         improved)
+                         improved, core_s)
     improved(out)
     phases.append("compact:" + ",".join(out.log))
 

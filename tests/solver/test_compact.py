@@ -176,3 +176,22 @@ def test_demo_with_compactness_is_deterministic(demo_store) -> None:
     assert runs[0].gap <= 0.01
     assert np.array_equal(runs[0].assignment, runs[1].assignment)
     assert runs[0].best_bound == runs[1].best_bound
+
+
+def test_models_too_large_for_the_search_keep_the_exact_core_answer(monkeypatch) -> None:
+    """Above MAX_SEARCH_PAIRS (Wuhan at 30 m) the compactness search is skipped: the exact
+    core's allocation comes back with its bound, and the phases say why."""
+    import solver.model as model_module
+
+    land = make_landscape(["built", "cropland", "forest", "cropland", "grassland", "forest"],
+                          suit={"built": [90, 80, 10, 70, 20, 10]}, edges=grid_edges(2, 3))
+    s = Scenario.from_dict({"weights": {"compactness": 10.0},
+                            "farmland": {"quota_pct": 0.0, "balance": False},
+                            "ecology": {"min_ecological_pct": 0.0},
+                            "conversion": {"max_changed_pct": 100.0},
+                            "solver": {"time_limit_s": 5.0}})
+    monkeypatch.setattr(model_module, "MAX_SEARCH_PAIRS", 1)
+    search, phases = run_search(AllocationModel(build_instance(land, s)), s.solver)
+    assert "compact skipped: too large" in phases
+    assert search.assignment is not None and check_allocation(land, s, search.assignment) == []
+    assert search.bound_units() >= search.objective_units
