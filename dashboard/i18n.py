@@ -108,6 +108,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "scenario_label": ("情景", "Scenario"),
     "no_result": ("尚无结果：调整参数后点击“求解”。", "No result yet: set the levers and press Solve."),
     "cached": ("（缓存结果）", "(cached result)"),
+    # issue 15 item 2: a time-limited result is interim, not the answer
+    "interim_result": ("求解在 {limit:g} 秒时限内停止，尚未证明达到目标差距 {target:g} %。"
+                       "这是当前最好的方案；再次点击“求解”将从此方案继续改进，其他用户打开同一情景时也会继续求解。",
+                       "The solve stopped at its {limit:g} s time limit before proving the {target:g} % "
+                       "target gap. This is the best allocation so far; pressing Solve again continues "
+                       "from it, and anyone opening the same scenario continues too."),
     # infeasibility
     "infeasible_title": ("该情景不可行：以下参数相互冲突", "This scenario is impossible: these levers conflict"),
     "apply_relaxation": ("一键采用建议调整", "Apply the suggested relaxation"),

@@ -295,7 +295,20 @@ def _large_solve_lock() -> threading.Lock:
 
 
 def cached_result(key: str):
-    """A previously computed result for this store version and scenario, or None."""
+    """The settled result of this store version and scenario (see
+    :func:`solver.result.is_settled`), or None: an interim one is never served as the answer."""
+    entry = _cache_entry(key)
+    return entry[0] if entry is not None and entry[1] else None
+
+
+def interim_result(key: str):
+    """The best result a time-limited solve of this scenario left, or None; a new solve starts
+    from it and keeps whichever is better (:func:`solver.result.best_of_runs`)."""
+    entry = _cache_entry(key)
+    return entry[0] if entry is not None and not entry[1] else None
+
+
+def _cache_entry(key: str) -> tuple[object, bool] | None:
     results, lock = _result_cache()
     with lock:
         if key in results:
@@ -304,13 +317,32 @@ def cached_result(key: str):
     return None
 
 
-def remember_result(key: str, result) -> None:
+def remember_result(key: str, result, settled: bool) -> None:
+    """Keep ``result`` for every session; ``settled`` ones are served as the answer, interim
+    ones only as the start of the next solve of the same scenario."""
     results, lock = _result_cache()
     with lock:
-        results[key] = result
+        results[key] = (result, settled)
         results.move_to_end(key)
         while len(results) > MAX_CACHED_RESULTS:
             results.popitem(last=False)
+
+
+def keep_result(key: str, result, scenario) -> object:
+    """Store a new result of ``scenario`` for every session and return what to show.
+
+    An interim result left by an earlier time-limited solve of the same scenario is combined
+    with the new one (the better allocation under the tighter bound), so solving again never
+    shows a worse answer, and whether the combination is settled decides if later sessions
+    get it as the answer or solve again from it.
+    """
+    from solver.result import best_of_runs, is_settled
+
+    earlier = interim_result(key)
+    if earlier is not None:
+        result = best_of_runs(result, earlier)
+    remember_result(key, result, settled=is_settled(result, scenario.solver.target_gap_pct))
+    return result
 
 
 def start_job(work, large: bool = False) -> SolveJob:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +116,44 @@ class AllocationResult:
         }
         out["explanation"] = self.explanation.to_dict() if self.explanation else None
         return out
+
+
+def is_settled(result: AllocationResult, target_gap_pct: float) -> bool:
+    """Whether ``result`` is the answer to its scenario, not a time limit's interim one.
+
+    Proven optimal or infeasible, or feasible within the scenario's target gap: solving the
+    same scenario again would stop the same way. Anything else stopped on its time limit
+    (a busy machine gives worse ones) and may be improved by solving again.
+
+    Parameters
+    ----------
+    result : AllocationResult
+    target_gap_pct : float
+        The scenario's ``[solver] target_gap_pct``.
+    """
+    if result.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        return True
+    return (result.status == Status.FEASIBLE and result.gap is not None
+            and result.gap * 100 <= target_gap_pct + 1e-9)
+
+
+def best_of_runs(first: AllocationResult, second: AllocationResult) -> AllocationResult:
+    """Two solves of the identical model combined: the better allocation with the tighter
+    bound (each run's bound is valid for both, so the combined gap is proven too).
+
+    The objective is maximised. A run without an allocation loses to one with it.
+    """
+    if not second.has_solution:
+        return first
+    if not first.has_solution:
+        return second
+    better = first if first.objective >= second.objective else second
+    bounds = [b for b in (first.best_bound, second.best_bound) if b is not None]
+    if not bounds:
+        return better
+    bound = min(bounds)
+    gap = max(bound - better.objective, 0.0) / max(abs(better.objective), 1.0)
+    return replace(better, best_bound=bound, gap=gap)
 
 
 def _term_dict(t: TermValue) -> dict[str, Any]:

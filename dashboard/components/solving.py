@@ -24,6 +24,9 @@ def solve_with_progress(land: Landscape, scenario: Scenario, key: str,
                         ) -> tuple[AllocationResult | None, bool]:
     """The result of ``scenario`` and whether it came from the cache.
 
+    Only settled results come from the cache; one that stopped on its time limit is solved
+    again (starting from it) by the next session that asks, keeping the better of the two.
+
     A new solve runs on a worker thread while this script draws elapsed time, incumbent and
     proven gap from the solver's progress events. Returns ``(None, False)`` after showing the
     error if the solver raised.
@@ -31,10 +34,13 @@ def solve_with_progress(land: Landscape, scenario: Scenario, key: str,
     cached = services.cached_result(key)
     if cached is not None:
         return cached, True
+    earlier = services.interim_result(key)  # a time-limited answer: solve again from it
+    if earlier is not None and earlier.has_solution:
+        hint = earlier.assignment
     job = services.start_solve(land, scenario, hint=hint)
     result = wait_with_progress(job, scenario.solver.time_limit_s, t)
     if result is not None:
-        services.remember_result(key, result)
+        result = services.keep_result(key, result, scenario)
     return result, False
 
 

@@ -9,6 +9,7 @@ from dashboard import services, state, ui
 from dashboard.components import demand, library_panel, panels, regions, results, solving, widgets
 from data.library import LibraryError
 from solver import Scenario, ScenarioError
+from solver.result import is_settled
 
 t, lang = ui.t, ui.lang()
 path = ui.store_path()
@@ -151,6 +152,10 @@ if not result.has_solution:
     panels.current_map(path, version, classes)  # grid stores: the current land use for context
     st.stop()
 st.caption(status_text)
+if (shown["key"] == result_key and not isinstance(result, library_panel.SavedResult)
+        and not is_settled(result, scenario.solver.target_gap_pct)):
+    st.info(t("interim_result", limit=scenario.solver.time_limit_s,
+              target=scenario.solver.target_gap_pct))
 
 land = load_land()
 codes_after = np.asarray(land.class_codes)[result.assignment]

@@ -80,8 +80,7 @@ def solve_steps(values: list[float]) -> list[sw.SweepPoint]:
                 value=f"{values[step['i']]:g}", elapsed=elapsed))
         if job.error is not None:
             raise job.error
-        services.remember_result(key, job.result)
-        return job.result
+        return services.keep_result(key, job.result, scenario)
 
     def evaluate(scenario, result) -> dict[str, float]:
         codes = tuple(int(c) for c in np.asarray(land.class_codes)[result.assignment])

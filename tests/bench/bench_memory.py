@@ -51,7 +51,7 @@ def run(n_solves: int, rows: int, cols: int, warmup: int = 10,
         scenario = (base.with_value("solver.seed", i)
                     .with_value("farmland.quota_pct", 90.0 + (i % 20) * 0.5))
         result = solve(land, scenario)
-        services.remember_result(result_key("bench", scenario), result)
+        services.keep_result(result_key("bench", scenario), result, scenario)
         gc.collect()
         samples.append(round(rss_mb(), 1))
     cached = len(services._result_cache()[0])
