@@ -16,6 +16,12 @@ Write path, designed for many Streamlit sessions (threads) and several processes
 - operations of one process are serialised by a lock per library file, so threads never race
   into conflicts (or into DuckDB's instance open/close) in the first place.
 
+Two kinds of entry share one name space and one list: a single-period scenario
+(``kind='single'``, :func:`save_scenario`) and a period plan (``kind='periods'``,
+:func:`save_period_plan`), which also keeps every parcel's use at the end of each period.
+Layout 2 added the kind; a library of layout 1 is migrated in place on first use
+(``data/sql/library_migrate_v2.sql``: two columns with defaults and a new table, nothing lost).
+
 A saved scenario is found by name or by its share token (``?scenario=<token>``): 16
 URL-safe characters from :func:`secrets.token_urlsafe`, unguessable and kept across
 overwrite and rename, so a shared link follows the scenario.
@@ -44,7 +50,7 @@ import pandas as pd
 
 from data.db import connect, load_sql
 
-SCHEMA_VERSION = 1       # library_meta.schema_version this module reads and writes
+SCHEMA_VERSION = 2       # library_meta.schema_version this module reads and writes
 RETRY_BUDGET_S = 5.0     # how long an operation retries a library locked by another process
 QUEUE_TIMEOUT_S = 60.0   # how long a thread waits for its turn behind this process's others
 MAX_NAME_LENGTH = 80     # characters; names show up in tables, file names and share dialogs
@@ -53,7 +59,8 @@ INDICATOR_COLUMNS = ["indicator", "group", "scope_type", "scope", "value", "unit
                      "change", "label_zh", "label_en"]
 LIST_COLUMNS = ["name", "preset", "status", "objective", "best_bound", "gap", "wall_time_s",
                 "n_parcels", "n_changed", "changed_area_ha", "store_version", "created_at",
-                "saved_at", "token", "stale"]
+                "saved_at", "token", "kind", "n_periods", "stale"]
+KINDS = ("single", "periods")   # one solved scenario; a period plan (开发时序)
 T = TypeVar("T")
 
 
@@ -122,6 +129,13 @@ class SavedScenario:
     saved_at: datetime
     n_changed: int = 0
     changed_area_ha: float = 0.0
+    kind: str = "single"
+    period_uses: pd.DataFrame | None = None
+
+    @property
+    def is_period_plan(self) -> bool:
+        """True for a period plan (``scenario_toml`` is then a ``PeriodScenario`` TOML)."""
+        return self.kind == "periods"
 
     @property
     def stale(self) -> bool:
@@ -145,6 +159,26 @@ class SavedScenario:
                 f"(saved against version {self.store_version}, now {self.current_store_version})."
                 " Re-solve the scenario and save it again.")
         return codes.to_numpy(dtype=np.int64)
+
+    def codes_by_period(self, parcel_ids: np.ndarray) -> np.ndarray:
+        """(n, T) land-use codes of a period plan at the end of each period, in the order of
+        ``parcel_ids``.
+
+        Raises
+        ------
+        LibraryError
+            Not a period plan, or some parcels have no code (the store changed).
+        """
+        if self.period_uses is None:
+            raise LibraryError(f"'{self.name}' is a single-period scenario, not a period plan")
+        wide = self.period_uses.pivot(index="parcel_id", columns="period", values="land_use")
+        aligned = wide.reindex(parcel_ids)
+        if aligned.isna().any().any():
+            raise LibraryError(
+                f"period plan '{self.name}' has no land use for some parcels of the current "
+                "store: the store's parcels changed since it was saved. Solve the plan again "
+                "and save it again.")
+        return aligned.to_numpy(dtype=np.int64)
 
 
 # -- paths, names, tokens ---------------------------------------------------------------------
@@ -247,7 +281,7 @@ def _attempt(path: Path, work: Callable[[duckdb.DuckDBPyConnection], T], write: 
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            if write:
+            if write or _needs_migration(con):
                 _ensure_schema(con)
             out = work(con)
             con.execute("COMMIT")
@@ -260,12 +294,18 @@ def _attempt(path: Path, work: Callable[[duckdb.DuckDBPyConnection], T], write: 
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables on first use; refuse to write a library of a newer layout."""
+    """Create the tables on first use, migrate an older layout; refuse a newer layout."""
     con.execute(load_sql("library_schema"))
+    con.execute(load_sql("library_migrate_v2"))  # idempotent: no-op on layout 2
     version = int(_rows(con, "schema_version")[0][0])
     if version > SCHEMA_VERSION:
         raise LibraryError(f"this scenario library has layout version {version}, newer than "
                            f"this program's {SCHEMA_VERSION}: update the program")
+
+
+def _needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
+    """A library of layout 1: reads migrate it too, so its queries see the new columns."""
+    return _has_schema(con) and not int(_rows(con, "has_kind")[0][0])
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -449,12 +489,76 @@ def save_scenario(store_path: str | Path, name: str, scenario_toml: str, preset:
     ------
     ScenarioNameError, ScenarioExistsError, LibraryError, LibraryBusyError
     """
+    return _save(store_path, name, scenario_toml, preset, summary, assignment, indicators,
+                 store_version, overwrite)
+
+
+def save_period_plan(store_path: str | Path, name: str, plan_toml: str, preset: str,
+                     summary: Mapping[str, Any], period_uses: pd.DataFrame,
+                     indicators: pd.DataFrame, store_version: str | None = None,
+                     overwrite: bool = False) -> SavedScenario:
+    """Save a solved period plan (开发时序), all or nothing, in the store's library.
+
+    It shares the library with single-period scenarios (one name space, one list, the same
+    share tokens) and is told apart by ``kind='periods'``. The last period's uses are also
+    kept as the plan's assignment, so comparisons and exports see its end state.
+
+    Parameters
+    ----------
+    store_path, name, preset, store_version, overwrite
+        As for :func:`save_scenario`.
+    plan_toml : str
+        ``PeriodScenario.to_toml()``: base levers, base year and the ``[[periods]]``.
+    summary : mapping
+        ``PeriodResult.to_summary_dict()`` (at least ``status``).
+    period_uses : DataFrame
+        ``period, parcel_id, land_use`` (code): every parcel once per period, periods
+        numbered 0..T-1 in plan order (T ≤ 3).
+    indicators : DataFrame
+        The indicator table of the last period's land use.
+
+    Returns
+    -------
+    SavedScenario
+        With ``kind='periods'`` and ``period_uses``.
+
+    Raises
+    ------
+    ScenarioNameError, ScenarioExistsError, LibraryError, LibraryBusyError
+    """
+    uses = _period_frame(period_uses)
+    last = uses[uses["period"] == uses["period"].max()]
+    return _save(store_path, name, plan_toml, preset, summary, last, indicators,
+                 store_version, overwrite, uses)
+
+
+def _period_frame(period_uses: pd.DataFrame) -> pd.DataFrame:
+    """Typed ``period, parcel_id, land_use`` with periods 0..T-1 (checked, 1 ≤ T ≤ 3)."""
+    missing = {"period", "parcel_id", "land_use"} - set(period_uses.columns)
+    if missing:
+        raise LibraryError(f"the period uses need columns period, parcel_id, land_use; "
+                           f"missing {sorted(missing)}")
+    if period_uses[["period", "parcel_id", "land_use"]].isna().any().any():
+        raise LibraryError("the period uses have empty period, parcel_id or land_use values")
+    uses = period_uses[["period", "parcel_id", "land_use"]].astype("int64")
+    periods = sorted(set(uses["period"].tolist()))
+    if not 1 <= len(periods) <= 3 or periods != list(range(len(periods))):
+        raise LibraryError(f"a period plan has periods 0..T-1 with 1 ≤ T ≤ 3; got {periods[:6]}")
+    return uses.reset_index(drop=True)
+
+
+def _save(store_path: str | Path, name: str, scenario_toml: str, preset: str,
+          summary: Mapping[str, Any], assignment: pd.DataFrame, indicators: pd.DataFrame,
+          store_version: str | None, overwrite: bool,
+          period_uses: pd.DataFrame | None = None) -> SavedScenario:
+    """Validate and write one library entry (a period plan when ``period_uses`` is given)."""
     name = validate_name(name)
     if not isinstance(scenario_toml, str):
         raise LibraryError("scenario_toml must be the TOML text of the scenario")
     if not summary.get("status"):
         raise LibraryError("the result summary has no 'status'; pass the solver's summary")
     parcels, codes, current = _store_facts(store_path)
+    uses = _clean_period_uses(period_uses, parcels, codes)  # first: its errors name the period
     table, n_changed, changed_ha = _clean_assignment(assignment, parcels, codes)
     ind = _clean_indicators(indicators)
     version = store_version if store_version is not None else current
@@ -466,18 +570,34 @@ def save_scenario(store_path: str | Path, name: str, scenario_toml: str, preset:
         "summary_json": json.dumps(dict(summary), ensure_ascii=False, default=_json_default),
         "n_parcels": len(table), "n_changed": n_changed, "changed_area_ha": changed_ha,
         "n_indicators": len(ind), "store_version": str(version),
+        "kind": "single" if uses is None else "periods",
+        "n_periods": 0 if uses is None else int(uses["period"].nunique()),
     }
 
     def work(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        return _write_scenario(con, header, table, ind, overwrite)
+        return _write_scenario(con, header, table, ind, overwrite, uses)
 
     written = _run(library_path(store_path), work)
     # Built from what was written rather than re-read: saves a second open of the library.
-    return _saved({**header, **written}, table, ind.drop(columns="position"), current)
+    return _saved({**header, **written}, table, ind.drop(columns="position"), current, uses)
+
+
+def _clean_period_uses(uses: pd.DataFrame | None, parcels: pd.DataFrame, codes: set[int]
+                       ) -> pd.DataFrame | None:
+    """Each period's uses checked like an assignment (every parcel once, known codes)."""
+    if uses is None:
+        return None
+    for period, part in uses.groupby("period"):
+        try:
+            _clean_assignment(part, parcels, codes)
+        except LibraryError as exc:
+            raise LibraryError(f"period {int(period) + 1}: {exc}") from None
+    return uses.sort_values(["period", "parcel_id"], ignore_index=True)
 
 
 def _write_scenario(con: duckdb.DuckDBPyConnection, header: dict[str, Any],
-                    table: pd.DataFrame, ind: pd.DataFrame, overwrite: bool) -> dict[str, Any]:
+                    table: pd.DataFrame, ind: pd.DataFrame, overwrite: bool,
+                    uses: pd.DataFrame | None = None) -> dict[str, Any]:
     """Insert (or replace) one scenario; returns the token and times it was given."""
     now = _now()
     token, created = new_token(), now
@@ -492,20 +612,26 @@ def _write_scenario(con: duckdb.DuckDBPyConnection, header: dict[str, Any],
     scenario_id = int(_rows(con, "next_id")[0][0])
     _rows(con, "insert_scenario", {**header, "scenario_id": scenario_id, "token": token,
                                    "created_at": created, "saved_at": now})
-    con.register("incoming_assignment", table)
-    con.register("incoming_indicators", ind)
+    payload = {"incoming_assignment": table, "incoming_indicators": ind}
+    if uses is not None:
+        payload["incoming_period_uses"] = uses
+    for view, frame in payload.items():
+        con.register(view, frame)
     try:
         _rows(con, "insert_assignment", {"scenario_id": scenario_id})
         _rows(con, "insert_indicators", {"scenario_id": scenario_id})
+        if uses is not None:
+            _rows(con, "insert_period_uses", {"scenario_id": scenario_id})
     finally:
-        con.unregister("incoming_assignment")
-        con.unregister("incoming_indicators")
+        for view in payload:
+            con.unregister(view)
     return {"token": token, "created_at": created, "saved_at": now,
             "summary_json": header["summary_json"]}
 
 
 def _delete_by_id(con: duckdb.DuckDBPyConnection, scenario_id: int) -> None:
-    for statement in ("delete_assignment", "delete_indicators", "delete_scenario"):
+    for statement in ("delete_assignment", "delete_indicators", "delete_period_uses",
+                      "delete_scenario"):
         _rows(con, statement, {"scenario_id": scenario_id})
 
 
@@ -517,7 +643,8 @@ def list_scenarios(store_path: str | Path) -> pd.DataFrame:
     DataFrame
         :data:`LIST_COLUMNS`: name, preset, status, objective, best_bound, gap, wall_time_s,
         n_parcels, n_changed, changed_area_ha, store_version, created_at, saved_at (UTC),
-        token and ``stale`` (the store changed since the save). Empty without a library.
+        token, kind ('single' or 'periods'), n_periods and ``stale`` (the store changed
+        since the save). Empty without a library.
     """
     path = library_path(store_path)
     if not path.exists():
@@ -567,8 +694,8 @@ def load_scenario(store_path: str | Path, name: str | None = None,
     if loaded is None:
         what = f"named '{key}'" if name is not None else "for this share link"
         raise ScenarioNotFoundError(f"no saved scenario {what} in {path.name}")
-    header, assignment, indicators = loaded
-    return _saved(header, assignment, indicators, read_store_version(store_path))
+    header, assignment, indicators, uses = loaded
+    return _saved(header, assignment, indicators, read_store_version(store_path), uses)
 
 
 def find_shared(store_paths: Iterable[str | Path], token: str
@@ -596,7 +723,7 @@ def find_shared(store_paths: Iterable[str | Path], token: str
 
 
 def _load(con: duckdb.DuckDBPyConnection, statement: str, key: str
-          ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame] | None:
+          ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame | None] | None:
     if not _has_schema(con):
         return None
     param = {"name": key} if statement == "header_by_name" else {"token": key}
@@ -605,12 +732,15 @@ def _load(con: duckdb.DuckDBPyConnection, statement: str, key: str
         return None
     row = header.iloc[0].to_dict()
     ids = {"scenario_id": int(row["scenario_id"])}
-    return row, _frame(con, "load_assignment", ids), _frame(con, "load_indicators", ids)
+    uses = _frame(con, "load_period_uses", ids) if row.get("kind") == "periods" else None
+    return row, _frame(con, "load_assignment", ids), _frame(con, "load_indicators", ids), uses
 
 
 def _saved(row: dict[str, Any], assignment: pd.DataFrame, indicators: pd.DataFrame,
-           current_version: str) -> SavedScenario:
+           current_version: str, uses: pd.DataFrame | None = None) -> SavedScenario:
     assignment = assignment.astype({"parcel_id": "int64", "land_use": "int64"})
+    if uses is not None:
+        uses = uses.astype("int64")[["period", "parcel_id", "land_use"]]
     return SavedScenario(
         name=row["name"], token=row["token"], preset=row["preset"],
         scenario_toml=row["scenario_toml"], status=row["status"],
@@ -620,7 +750,8 @@ def _saved(row: dict[str, Any], assignment: pd.DataFrame, indicators: pd.DataFra
         indicators=indicators, store_version=row["store_version"],
         current_store_version=current_version,
         created_at=_aware(row["created_at"]), saved_at=_aware(row["saved_at"]),
-        n_changed=int(row["n_changed"]), changed_area_ha=float(row["changed_area_ha"]))
+        n_changed=int(row["n_changed"]), changed_area_ha=float(row["changed_area_ha"]),
+        kind=str(row.get("kind") or "single"), period_uses=uses)
 
 
 def _aware(value: Any) -> datetime:
@@ -690,6 +821,7 @@ def duplicate_scenario(store_path: str | Path, name: str, new_name: str) -> str:
                                      "now": _now()})
         _rows(con, "copy_assignment", params)
         _rows(con, "copy_indicators", params)
+        _rows(con, "copy_period_uses", params)
 
     _run(path, work)
     return token
@@ -722,7 +854,8 @@ def check_library(store_path: str | Path) -> list[str]:
         if not _has_schema(con):
             return []
         problems = [f"scenario '{r[0]}': {r[2]} of {r[1]} assignment rows, "
-                    f"{r[4]} of {r[3]} indicator rows" for r in _rows(con, "integrity")]
+                    f"{r[4]} of {r[3]} indicator rows, {r[6]} of {r[5]} period rows"
+                    for r in _rows(con, "integrity")]
         orphans = int(_rows(con, "orphans")[0][0])
         return problems + ([f"{orphans} payload rows without a scenario"] if orphans else [])
 

@@ -29,7 +29,11 @@ CREATE TABLE IF NOT EXISTS scenarios (
     n_indicators    INTEGER   NOT NULL,          -- rows in scenario_indicators (completeness check)
     store_version   VARCHAR   NOT NULL,          -- meta.version of the parcel store at save time
     created_at      TIMESTAMP NOT NULL,          -- UTC, first save under this name
-    saved_at        TIMESTAMP NOT NULL           -- UTC, last save (overwrite) or rename
+    saved_at        TIMESTAMP NOT NULL,          -- UTC, last save (overwrite) or rename
+    -- layout 2 (appended, so a library migrated by ALTER TABLE has the same column order):
+    kind            VARCHAR   DEFAULT 'single',  -- 'single' (one result) or 'periods' (a period plan)
+    n_periods       INTEGER   DEFAULT 0          -- periods of a plan (rows per parcel in
+                                                 -- scenario_period_uses); 0 for 'single'
 );
 
 -- The allocation: one land-use code per parcel. A plain table rather than a blob: DuckDB
@@ -59,4 +63,15 @@ CREATE TABLE IF NOT EXISTS scenario_indicators (
     label_en    VARCHAR NOT NULL
 );
 
-INSERT INTO library_meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
+-- Layout 2: the land use of every parcel at the end of each period of a period plan
+-- (kind = 'periods'); scenario_assignments holds the last period's, so every reader of a
+-- saved allocation (compare, exports) sees the plan's end state.
+CREATE TABLE IF NOT EXISTS scenario_period_uses (
+    scenario_id BIGINT   NOT NULL,
+    period      SMALLINT NOT NULL,   -- 0-based position in the plan's [[periods]]
+    parcel_id   INTEGER  NOT NULL,
+    land_use    INTEGER  NOT NULL
+);
+
+-- A new library starts at layout 2; one of layout 1 is moved on by library_migrate_v2.sql.
+INSERT INTO library_meta VALUES ('schema_version', '2') ON CONFLICT DO NOTHING;
