@@ -38,7 +38,7 @@ from scipy import ndimage
 from data.classes import class_roles, read_class_table
 from data.grid import NODATA, GridSpec, cells_to_pixels, grid_adjacency, label_polygons
 from data.importers.aggregation import cell_classes
-from data.importers.derived import pixel_drivers
+from data.importers.derived import pixel_drivers, rasterize_layer
 from data.importers.errors import DataImportError, examples
 from data.importers.mapping import (
     DriverSpec,
@@ -49,6 +49,7 @@ from data.importers.mapping import (
 )
 from data.importers.report import ImportReport
 from data.importers.vector import MAX_PARCELS, read_vector
+from data.importers.zones import ZONES, check_zone_columns
 from data.store import StoreContent, write_store
 
 
@@ -109,7 +110,8 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
                   regions_path: str | Path | None = None, no_change: str | Path | None = None,
                   name: str | None = None,
                   layers: dict[str, str | Path] | None = None,
-                  land_use_rule: str | None = None) -> ImportReport:
+                  land_use_rule: str | None = None,
+                  zones: dict[str, str | Path] | None = None) -> ImportReport:
     """Aggregate a land-cover raster into a store of square grid parcels.
 
     Parameters
@@ -138,6 +140,10 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
         its features becomes a driver (``dist_NAME_m``).
     land_use_rule : {'majority', 'preserve_area'}, optional
         How a cell's class is chosen (overrides the mapping's ``[aggregation] land_use``).
+    zones : dict, optional
+        Zone flag (``is_basic_farmland``, ``is_red_line``, ``in_urban_boundary``) → a mask
+        raster on the land-use grid (non-zero valid pixels are in the zone) or a polygon layer;
+        a cell is in the zone when more than half of its valid land-use pixels are.
 
     Returns
     -------
@@ -161,6 +167,9 @@ def import_raster(landuse: str | Path, db_path: str | Path, mapping_path: str | 
     if no_change is not None:
         parcels["no_conversion"] = no_change_flags(grid, blocks, keep, no_change,
                                                    mapping.no_change)
+    check_zone_columns(zones or {})
+    for column, zone in (zones or {}).items():
+        parcels[column] = zone_flags(grid, blocks, keep, Path(zone), column)
     derived = derived_drivers(parcels, grid, blocks, keep, class_index, classes, mapping,
                               layers or {}, report)
     parcels = parcels.join(derived)  # carried through the region step, which may drop cells
@@ -447,6 +456,30 @@ def no_change_flags(grid: Grid, blocks: Blocks, keep: np.ndarray, path: str | Pa
     if spec.rule == "any":
         return n_restricted > 0
     return 2 * n_restricted > blocks.count(grid.valid)[keep]
+
+
+RASTER_SUFFIXES = (".tif", ".tiff")
+
+
+def zone_flags(grid: Grid, blocks: Blocks, keep: np.ndarray, path: Path, column: str) -> np.ndarray:
+    """Cells of which more than half the valid land-use pixels lie in the zone.
+
+    The zone is a mask raster on the land-use grid (non-zero valid pixels are inside) or a
+    polygon layer (rasterised on the grid, pixels touched count as inside).
+    """
+    name = ZONES[column][1]
+    if path.suffix.lower() in RASTER_SUFFIXES:
+        mask = read_grid(path)
+        check_same_grid(grid, mask, f"{name} mask")
+        inside = mask.valid & (mask.values != 0)
+    else:
+        inside = rasterize_layer(path, grid.transform, grid.values.shape, grid.crs)
+    inside &= grid.valid
+    if not inside.any():
+        raise DataImportError(f"{name} mask {path.name} has no zone pixel on valid land use",
+                              "zone pixels must be non-zero (1 = in the zone, 0 = outside) and "
+                              "overlap the land-use raster")
+    return 2 * blocks.count(inside)[keep] > blocks.count(grid.valid)[keep]
 
 
 # ---- regions --------------------------------------------------------------------------------

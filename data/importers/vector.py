@@ -21,6 +21,7 @@ from data.classes import read_class_table
 from data.importers.errors import DataImportError, examples
 from data.importers.mapping import Mapping, load_mapping
 from data.importers.report import ImportReport
+from data.importers.zones import check_zone_columns, zone_overlay
 from data.store import FLAG_COLUMNS, PARCEL_ATTRIBUTES, StoreContent, write_store
 
 FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".zip": "zipped Shapefile",
@@ -46,7 +47,8 @@ MAX_FILE_BYTES = 500 * 1024 * 1024
 
 
 def import_parcels(path: str | Path, db_path: str | Path, mapping_path: str | Path | None = None,
-                   name: str | None = None) -> ImportReport:
+                   name: str | None = None,
+                   zone_layers: dict[str, str | Path] | None = None) -> ImportReport:
     """Import a polygon file of parcels into a new parcel store.
 
     Parameters
@@ -61,6 +63,10 @@ def import_parcels(path: str | Path, db_path: str | Path, mapping_path: str | Pa
         optional ``region`` column and attributes named as in ``data/sql/schema.sql``.
     name : str, optional
         Store name (and the single region's name when there is no region column).
+    zone_layers : dict, optional
+        Zone flag (``is_basic_farmland``, ``is_red_line``, ``in_urban_boundary``) → polygon
+        layer; a parcel whose representative point the layer covers is flagged (together with
+        a mapped flag column, if any). See :mod:`data.importers.zones`.
 
     Returns
     -------
@@ -83,6 +89,7 @@ def import_parcels(path: str | Path, db_path: str | Path, mapping_path: str | Pa
     parcels = gpd.GeoDataFrame(table[keep].reset_index(drop=True), geometry=geometry[keep].values,
                                crs=gdf.crs)
     parcels = to_metric(parcels, report)
+    add_zone_layers(parcels, zone_layers or {})
     parcels, regions = parcel_regions(parcels, gdf[keep].reset_index(drop=True), mapping,
                                       name or path.stem, path)
     _finish_area(parcels, report, path)
@@ -269,7 +276,7 @@ def parcel_table(gdf: gpd.GeoDataFrame, mapping: Mapping, path: Path,
                  report: ImportReport) -> pd.DataFrame:
     """parcel_id, land_use (store code) and the mapped attributes, checked and typed."""
     table = pd.DataFrame(index=gdf.index)
-    table["parcel_id"] = parcel_ids(gdf, mapping, path)
+    table["parcel_id"] = parcel_ids(gdf, mapping, path, report)
     table["land_use"] = land_use_codes(gdf, mapping, path)
     for column in PARCEL_ATTRIBUTES:
         source = _source(gdf, mapping, column, path, required=False)
@@ -300,11 +307,20 @@ def _source(gdf: pd.DataFrame, mapping: Mapping, column: str, path: Path,
     return None
 
 
-def parcel_ids(gdf: gpd.GeoDataFrame, mapping: Mapping, path: Path) -> np.ndarray:
-    """Whole-number, unique parcel ids."""
+def parcel_ids(gdf: gpd.GeoDataFrame, mapping: Mapping, path: Path,
+               report: ImportReport | None = None) -> np.ndarray:
+    """Unique whole-number parcel ids; a column of text ids ("P0001", "420102-0007") is
+    numbered (a mix of numbers and text is refused: the text is likely a typo).
+
+    Text ids keep their number when they are one prefix and unique digits ("P0001" → 1);
+    otherwise parcels are numbered 1..n in file order. The report says which.
+    """
     source = _source(gdf, mapping, "parcel_id", path, required=True)
-    values = pd.to_numeric(gdf[source], errors="coerce")
-    bad = gdf[source][values.isna() | (values % 1 != 0)]
+    raw = gdf[source]
+    values = pd.to_numeric(raw, errors="coerce")
+    if raw.notna().all() and values.isna().all():  # all text: ids, not typos in numbers
+        values = text_ids(raw, source, path, report)
+    bad = raw[values.isna() | (values % 1 != 0)]
     if len(bad):
         raise DataImportError(
             f"{path.name}: id column {source!r} has {len(bad)} missing or non-integer values "
@@ -319,6 +335,29 @@ def parcel_ids(gdf: gpd.GeoDataFrame, mapping: Mapping, path: Path) -> np.ndarra
             f"({examples(duplicated)})",
             "make the ids unique (e.g. renumber them in your GIS) or map a unique id column")
     return ids
+
+
+def text_ids(raw: pd.Series, source: str, path: Path,
+             report: ImportReport | None) -> pd.Series:
+    """Whole numbers for text ids: their digits when one prefix and unique, else 1..n."""
+    text = raw.map(lambda v: str(v).strip())
+    duplicated = text[text.duplicated()].unique()
+    if len(duplicated):
+        raise DataImportError(
+            f"{path.name}: id column {source!r} has {len(duplicated)} duplicated ids "
+            f"({examples(duplicated)})",
+            "make the ids unique (e.g. renumber them in your GIS) or map a unique id column")
+    parts = text.str.extract(r"^(\D*)(\d{1,15})$")
+    numbers = pd.to_numeric(parts[1], errors="coerce")
+    if parts[0].nunique(dropna=False) == 1 and numbers.notna().all() and numbers.is_unique:
+        note = f"their digits ({text.iloc[0]!r} → {int(numbers.iloc[0])})"
+    else:
+        numbers = pd.Series(np.arange(1, len(text) + 1), index=text.index)
+        note = "1..n in file order"
+    if report is not None:
+        report.warnings.append(f"parcel ids in {source!r} are text ({examples(text.unique(), 3)}):"
+                               f" stored as {note}")
+    return numbers.astype(float)
 
 
 def land_use_codes(gdf: gpd.GeoDataFrame, mapping: Mapping, path: Path) -> np.ndarray:
@@ -391,6 +430,15 @@ def flag_values(values: pd.Series, column: str, source: str, path: Path) -> np.n
             f"{examples(values[unknown.index].unique())}",
             "use 1/0, true/false or 是/否")
     return words.isin(TRUE_WORDS).to_numpy()
+
+
+def add_zone_layers(parcels: gpd.GeoDataFrame, layers: dict[str, str | Path]) -> None:
+    """Set zone flags from polygon layers (in place), or-ed with a mapped flag column."""
+    check_zone_columns(layers)
+    for column, layer in layers.items():
+        inside = zone_overlay(parcels, layer, column)
+        parcels[column] = inside | (parcels[column].to_numpy(dtype=bool) if column in parcels
+                                    else False)
 
 
 # ---- regions, meta, report ------------------------------------------------------------------
