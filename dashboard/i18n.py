@@ -117,6 +117,13 @@ TEXT: dict[str, tuple[str, str]] = {
     # infeasibility
     "infeasible_title": ("该情景不可行：以下参数相互冲突", "This scenario is impossible: these levers conflict"),
     "apply_relaxation": ("一键采用建议调整", "Apply the suggested relaxation"),
+    # issue 15 item 3: one lever alone as a fix
+    "relax_alone_help": ("或者只调整其中一项（其他参数保持不变）：",
+                         "Or move one lever alone (everything else stays as set):"),
+    "relax_alone": ("只调整{lever}：{current} → {value}", "Only {lever}: {current} → {value}"),
+    "on": ("开", "on"),
+    "off": ("关", "off"),
+    "unit_ha": ("公顷", "ha"),
     "unknown_title": ("时限内未找到可行方案", "No solution found within the time limit"),
     "unknown_help": ("请延长求解时限或放宽约束后重试。", "Allow more time or relax a lever and try again."),
     # URL warnings
@@ -232,6 +239,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "library_new_name": ("新名称", "New name"),
     "library_pick": ("选择情景", "Choose a scenario"),
     "library_done": ("完成", "Done"),
+    # issue 15 items 1, 7, 9: library page and period plans
+    "library_col_name": ("名称", "Name"),
+    "library_col_kind": ("类型", "Kind"),
+    "library_col_preset": ("预设", "Preset"),
+    "library_col_status": ("求解状态", "Status"),
+    "library_col_gap": ("最优性差距", "Optimality gap"),
+    "library_col_changed": ("变化面积（公顷）", "Changed area (ha)"),
+    "library_col_saved": ("保存时间（UTC）", "Saved (UTC)"),
+    "library_col_stale": ("数据已更新", "Store changed"),
+    "library_kind_single": ("单期情景", "Scenario"),
+    "library_kind_periods": ("分期方案", "Period plan"),
+    "library_yes": ("是", "yes"),
+    "library_no": ("否", "no"),
+    "library_delete_confirm": ("确定删除“{name}”？删除后其分享链接将失效，且无法恢复。",
+                               "Delete “{name}”? Its share links stop working; this cannot be undone."),
+    "library_delete_yes": ("确认删除", "Delete for good"),
+    "library_delete_no": ("取消", "Cancel"),
+    "library_deleted": ("已删除：{name}", "Deleted: {name}"),
+    "period_unchanged": ("未变化", "unchanged"),
+    "period_save_export": ("保存、分享与导出分期方案", "Save, share and export the period plan"),
+    "period_save_placeholder": ("如：2035 分期方案 A", "e.g. 2035 phased plan A"),
+    "period_save": ("保存分期方案", "Save period plan"),
+    "period_export_gpkg": ("下载分期配置 GeoPackage", "Download the phased allocation (GeoPackage)"),
+    "period_export_report": ("下载期末简报（HTML）", "Download the end-of-plan briefing (HTML)"),
     "upload_title": ("导入自己的数据", "Import your own data"),
     "upload_help": ("支持 GeoPackage、压缩的 Shapefile（.zip）、GeoJSON、GeoParquet 地块，或土地覆被 GeoTIFF（按格网聚合）。",
                     "GeoPackage, zipped Shapefile (.zip), GeoJSON or GeoParquet parcels, or a land-cover GeoTIFF (aggregated to grid cells)."),
@@ -261,3 +292,8 @@ TEXT.update(COMPARE_TEXT)
 from dashboard.i18n_grid import GRID_TEXT  # noqa: E402 - grid and large-store messages
 
 TEXT.update(GRID_TEXT)
+
+# issue 15 item 4: upload
+from dashboard.i18n_upload import UPLOAD_TEXT  # noqa: E402 - the upload section's labels
+
+TEXT.update(UPLOAD_TEXT)

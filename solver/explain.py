@@ -97,6 +97,18 @@ def relaxed_scenario(scenario: Scenario, explanation: Explanation) -> Scenario:
     return scenario
 
 
+def single_lever_fixes(explanation: Explanation) -> tuple[Suggestion, ...]:
+    """Every way to make the scenario feasible by moving one lever alone, within its range.
+
+    A conflicting lever's own ``alone_value`` comes first, then the alternatives; each is the
+    smallest move of that lever alone (the elastic model with only it elastic), so a planner
+    can keep every other lever as set.
+    """
+    own = tuple(replace(s, suggested=s.alone_value) for s in explanation.suggestions
+                if s.alone_value is not None)
+    return tuple(s for s in (*own, *explanation.alternatives) if _in_range(s))
+
+
 def apply_suggestion(scenario: Scenario, s: Suggestion) -> Scenario:
     """One lever moved to its suggested value (demand rows are edited in place)."""
     if not s.key.startswith("demand."):

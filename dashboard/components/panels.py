@@ -8,8 +8,9 @@ import streamlit as st
 
 from dashboard import services, ui
 from dashboard.components import charts, grid_maps, maps, regions, results
-from solver.explain import relaxed_scenario
+from solver.explain import apply_suggestion, relaxed_scenario, single_lever_fixes
 from solver.landscape import Landscape
+from solver.scenario import Scenario
 
 OVERLAY_WIDGET = "map_overlays"
 
@@ -166,21 +167,43 @@ def _charts(classes: pd.DataFrame, land: Landscape, before: np.ndarray, after: n
                                                               labels)), width="stretch")
 
 
-def infeasibility_panel(result, scenario, preset: str) -> None:
-    """Which levers conflict and by how much, with one click to apply the suggestion."""
+def infeasibility_panel(result, scenario, read_only: bool) -> Scenario | None:
+    """Which levers conflict and by how much, with one click to apply a fix.
+
+    Offers the smallest joint relaxation and, beside it, every single lever that would fix
+    the scenario alone (the others kept as set). Returns the scenario of the fix pressed, or
+    None; the page decides what to do with it.
+    """
     t, lang = ui.t, ui.lang()
     explanation = result.explanation
     if explanation is None:
         st.warning(f"**{t('unknown_title')}** — {t('unknown_help')}")
-        return
+        return None
+    chosen = None
     with st.container(border=True):
         st.subheader(f"⚠️ {t('infeasible_title')}")
         st.text(explanation.message_zh if lang == "zh" else explanation.message_en)
         if explanation.can_apply and st.button(t("apply_relaxation"), type="primary",
-                                                 disabled=ui.read_only()):
-            st.session_state["pending_scenario"] = (relaxed_scenario(scenario, explanation), preset)
-            st.rerun()
+                                                 disabled=read_only, key="relax_joint"):
+            chosen = relaxed_scenario(scenario, explanation)
+        fixes = single_lever_fixes(explanation)
+        if fixes:
+            st.caption(t("relax_alone_help"))
+        for i, fix in enumerate(fixes):
+            label = fix.label_zh if lang == "zh" else fix.label_en
+            if st.button(t("relax_alone", lever=label, current=_lever_value(fix.current, fix.unit),
+                           value=_lever_value(fix.suggested, fix.unit)),
+                         disabled=read_only, key=f"relax_alone_{i}"):
+                chosen = apply_suggestion(scenario, fix)
+    return chosen
 
+
+def _lever_value(value: float | bool, unit: str) -> str:
+    """A lever value as the lever panel shows it (on/off for switches)."""
+    if isinstance(value, bool):
+        return ui.t("on" if value else "off")
+    unit_text = ui.t("unit_ha") if unit == "ha" else unit
+    return f"{value:,.3f}{unit_text}" if unit == "×" else f"{value:,.1f} {unit_text}"
 
 
 def region_section(path: str, version: str, table: pd.DataFrame) -> None:

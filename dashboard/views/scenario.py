@@ -148,7 +148,10 @@ if isinstance(result, library_panel.SavedResult):
         st.warning(t("saved_stale"))
 if not result.has_solution:
     st.error(status_text)
-    panels.infeasibility_panel(result, scenario, preset)
+    fix = panels.infeasibility_panel(result, scenario, ui.read_only())
+    if fix is not None:  # solved on the next run, with the fixed levers in the widgets
+        st.session_state["pending_scenario"] = (fix, preset)
+        st.rerun()
     panels.current_map(path, version, classes)  # grid stores: the current land use for context
     st.stop()
 st.caption(status_text)
