@@ -94,8 +94,14 @@ def sidebar_header() -> None:
                           index=0 if lang() == "zh" else 1, key="lang_choice")
         st.session_state["lang"] = "zh" if choice == "中文" else "en"
         names = list(store_names())
+        switch = st.session_state.pop("store_switch", None)  # set by an import on the data page
+        if switch in names:
+            st.session_state["store_name"] = st.session_state["store_choice"] = switch
         current = st.session_state.get("store_name", names[0])
-        picked = st.selectbox(t("store"), names, index=names.index(current) if current in names else 0,
+        # after a switch the widget's own state decides; index 0 then avoids Streamlit's
+        # "default value and Session State" warning
+        index = names.index(current) if current in names and switch not in names else 0
+        picked = st.selectbox(t("store"), names, index=index,
                               disabled=read_only(), key="store_choice")
         st.session_state["store_name"] = picked
         overview = services.store_overview(store_path(), services.store_version(store_path()))

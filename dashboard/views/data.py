@@ -60,10 +60,16 @@ st.caption(ui.t("upload_help"))
 if ui.read_only():
     st.info(ui.t("read_only"))
 else:
-    imported = upload.upload_section(store_dir(), ui.t)
+    done = st.session_state.pop("upload_done", None)
+    if done is not None:  # the rerun after an import: the sidebar is on the new store now
+        st.success(ui.t("upload_done", name=done))
+        with st.expander(ui.t("up_report")):
+            st.code(st.session_state.pop("upload_report", ""))
+    imported = upload.upload_section(store_dir(), ui.t, ui.lang())
     if imported is not None:
-        st.session_state["store_name"] = imported.stem
+        # ui.sidebar_header moves the store picker at the start of the next run: a widget's
+        # own state can only be set before the widget is drawn.
+        st.session_state["store_switch"] = imported.stem
+        st.session_state["upload_done"] = imported.stem
         st.session_state.pop("shown", None)
-        st.session_state.pop("store_choice", None)
-        if st.button("OK"):
-            st.rerun()
+        st.rerun()
