@@ -143,7 +143,7 @@ compact = shown.get("compact", scenario.weights.compactness > 0)
 status_text = results.status_line(result, t, compact) + (
     f" {t('cached')}" if shown["cached"] else "")
 if isinstance(result, library_panel.SavedResult):
-    st.success(t("saved_opened", name=result.name))
+    st.success(t("saved_opened", name=library_panel.md_text(result.name)))  # user text
     if result.stale:
         st.warning(t("saved_stale"))
 if not result.has_solution:
