@@ -23,6 +23,7 @@ from solver.landscape import Landscape
 from solver.rules import SlackPenalty, constraint_rules
 from solver.scenario import Scenario, ScenarioError, documented_keys
 from solver.targets import AreaTarget
+from wording import both, translate
 
 LABELS: dict[str, tuple[str, str]] = {
     "farmland.quota_pct": ("耕地保有量", "farmland quota"),
@@ -282,57 +283,52 @@ def context_numbers(inst: Instance) -> dict[str, float]:
 
 
 def _fmt(value: float | bool, unit: str, lang: str = "en") -> str:
+    """A lever value with its unit as the explanation shows it."""
     if isinstance(value, bool):
-        return ("on" if value else "off") if unit == "bool" else str(value)
+        return translate("switch_on" if value else "switch_off", lang)
     text = f"{value:,.3f}" if unit == "×" else f"{value:,.1f}"
-    shown_unit = "公顷" if lang == "zh" and unit == "ha" else unit
+    shown_unit = translate("unit_ha", lang) if unit == "ha" else unit
     return f"{text} {shown_unit}".replace(" %", "%")
 
 
-def _lines(s: Suggestion) -> tuple[str, str]:
+def lever_line(s: Suggestion, lang: str, where: str = "", more: str = "") -> str:
+    """One line of an explanation: a conflicting lever, its shortfall and suggested value."""
+    label = s.label_zh if lang == "zh" else s.label_en
     if s.unit == "bool":
-        return (f"· {s.label_zh}：需放宽（缺口 {s.shortfall:,.1f}）；建议关闭",
-                f"· {s.label_en}: must be relaxed (short by {s.shortfall:,.1f}); "
-                "suggestion: switch it off")
-    alone_zh = alone_en = ""
-    if s.alone_value is not None:
-        alone_zh = f"；若只调整此项：{_fmt(s.alone_value, s.unit, 'zh')}"
-        alone_en = f"; moving only this lever: {_fmt(s.alone_value, s.unit)}"
-    return (f"· {s.label_zh}：当前 {_fmt(s.current, s.unit, 'zh')}，缺口 {s.shortfall:,.1f} 公顷，"
-            f"建议调整为 {_fmt(s.suggested, s.unit, 'zh')}{alone_zh}",
-            f"· {s.label_en} ({s.key}): now {_fmt(s.current, s.unit)}, short by "
-            f"{s.shortfall:,.1f} ha; suggested {_fmt(s.suggested, s.unit)}{alone_en}")
+        return translate("explain_switch_off", lang, where=where, label=label,
+                         shortfall=s.shortfall)
+    return translate("explain_lever", lang, where=where, label=label, key=s.key,
+                     current=_fmt(s.current, s.unit, lang), shortfall=s.shortfall,
+                     suggested=_fmt(s.suggested, s.unit, lang), more=more)
 
 
-def _alt_lines(s: Suggestion) -> tuple[str, str]:
-    return (f"· {s.label_zh}：{_fmt(s.current, s.unit, 'zh')} → {_fmt(s.suggested, s.unit, 'zh')}",
-            f"· {s.label_en} ({s.key}): {_fmt(s.current, s.unit)} → "
-            f"{_fmt(s.suggested, s.unit)}")
+def _line(s: Suggestion, lang: str) -> str:
+    more = "" if s.alone_value is None else translate(
+        "explain_alone", lang, value=_fmt(s.alone_value, s.unit, lang))
+    return lever_line(s, lang, more=more)
+
+
+def _alt_line(s: Suggestion, lang: str) -> str:
+    return translate("explain_alternative", lang, label=s.label_zh if lang == "zh" else s.label_en,
+                     key=s.key, current=_fmt(s.current, s.unit, lang),
+                     suggested=_fmt(s.suggested, s.unit, lang))
+
+
+def _message(ctx: dict[str, float], sugg: tuple[Suggestion, ...],
+             alt: tuple[Suggestion, ...], lang: str) -> str:
+    lines = [translate("explain_head", lang, quota=ctx["farmland_quota_ha"],
+                       red_line=ctx["red_line_ha"], locked=ctx["unchangeable_ha"],
+                       buildable=ctx["buildable_ha"], budget=ctx["conversion_budget_ha"])]
+    lines += [_line(s, lang) for s in sugg]
+    if alt:
+        lines.append(translate("explain_alternatives", lang))
+        lines += [_alt_line(s, lang) for s in alt]
+    return "\n".join(lines)
 
 
 def _messages(ctx: dict[str, float], sugg: tuple[Suggestion, ...],
               alt: tuple[Suggestion, ...]) -> tuple[str, str]:
-    zh = [f"方案不可行：耕地保有量 {ctx['farmland_quota_ha']:,.0f} 公顷、生态保护红线 "
-          f"{ctx['red_line_ha']:,.0f} 公顷等约束锁定了 {ctx['unchangeable_ha']:,.0f} 公顷土地，"
-          f"最多 {ctx['buildable_ha']:,.0f} 公顷可转为建设用地，用地转换上限为 "
-          f"{ctx['conversion_budget_ha']:,.0f} 公顷。相互冲突的指标："]
-    en = [f"Infeasible: the farmland quota of {ctx['farmland_quota_ha']:,.0f} ha, the "
-          f"ecological red line of {ctx['red_line_ha']:,.0f} ha and the other locks leave "
-          f"{ctx['unchangeable_ha']:,.0f} ha unchangeable; at most {ctx['buildable_ha']:,.0f} ha "
-          f"may become construction land and the conversion budget is "
-          f"{ctx['conversion_budget_ha']:,.0f} ha. Conflicting levers:"]
-    for s in sugg:
-        line_zh, line_en = _lines(s)
-        zh.append(line_zh)
-        en.append(line_en)
-    if alt:
-        zh.append("或者只调整以下任一指标：")
-        en.append("Alternatively, moving any one of these levers alone would do:")
-    for s in alt:
-        line_zh, line_en = _alt_lines(s)
-        zh.append(line_zh)
-        en.append(line_en)
-    return "\n".join(zh), "\n".join(en)
+    return _message(ctx, sugg, alt, "zh"), _message(ctx, sugg, alt, "en")
 
 
 def explain_infeasibility(landscape: Landscape, scenario: Scenario,
@@ -462,10 +458,6 @@ def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,
 
 
 def _undetermined(ctx: dict[str, float]) -> Explanation:
-    return Explanation(
-        "方案不可行（已证明：各项指标无法同时满足），但在时限内未能确定是哪些指标相互冲突；"
-        "请延长求解时间以获得调整建议，或放宽约束。",
-        "The scenario is infeasible (proven: the levers cannot all hold), but which levers "
-        "conflict could not be determined in the time limit; allow more time for suggestions "
-        "or relax the targets.", (), ctx, determined=False)
+    zh, en = both("explain_undetermined")
+    return Explanation(zh, en, (), ctx, determined=False)
 

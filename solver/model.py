@@ -50,6 +50,7 @@ from solver.rules import (
 )
 from solver.scenario import Scenario
 from solver.validate import term_values
+from wording import both
 
 if TYPE_CHECKING:
     from solver.explain import Explanation
@@ -711,12 +712,5 @@ def target_table(inst: Instance, assignment: np.ndarray | None) -> tuple[dict, .
 def _status_messages(status: Status, explanation: Explanation | None) -> tuple[str, str]:
     if explanation is not None:
         return explanation.message_en, explanation.message_zh
-    return {
-        Status.OPTIMAL: ("Optimal allocation found.", "已找到最优配置方案。"),
-        Status.FEASIBLE: ("Allocation found within the time limit (see gap).",
-                          "已在时限内找到可行方案（见最优性差距）。"),
-        Status.UNKNOWN: ("No allocation found within the time limit; allow more time.",
-                         "时限内未找到可行方案，请延长求解时间。"),
-        Status.INFEASIBLE: ("The levers contradict each other.", "约束相互冲突，方案不可行。"),
-        Status.MODEL_INVALID: ("The model is invalid.", "模型无效。"),
-    }[status]
+    zh, en = both(f"solve_{status}")
+    return en, zh

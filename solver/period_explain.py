@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from solver.config import SolverConfig
-from solver.explain import Suggestion, _fmt, _slack_values, _suggestion
+from solver.explain import Suggestion, _slack_values, _suggestion, lever_line
 from solver.instance import AREA_SCALE, Instance
 from solver.landscape import Landscape
 from solver.period_model import (
@@ -31,6 +31,7 @@ from solver.period_model import (
 )
 from solver.periods import PeriodScenario
 from solver.scenario import ScenarioError
+from wording import both, translate
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _cap_suggestion(model: PeriodModel, t: int, units: int) -> Suggestion:
     pct = model.ps.periods[t].max_period_changed_pct or 0.0
     limit = int(np.floor(pct / 100.0 * total + 1e-9))
     suggested = math.ceil(1000.0 * (limit + units) / max(total, 1) - 1e-9) / 10
-    return Suggestion(CAP_KEY, "规划期内用地转换上限", "conversion cap within the period",
+    return Suggestion(CAP_KEY, *both("lever_period_cap"),
                       pct, suggested, "%", round(units / AREA_SCALE, 2))
 
 
@@ -131,33 +132,22 @@ def _period_suggestion(model: PeriodModel, t: int, key: str, units: int) -> Peri
     return PeriodSuggestion(p.name, p.year, region, sugg, room)
 
 
-def _lines(s: PeriodSuggestion) -> tuple[str, str]:
-    g = s.suggestion
-    room_zh = f"（该区域本期最多 {s.room_ha:,.1f} 公顷可转为建设用地）" if s.room_ha is not None else ""
-    room_en = (f" (at most {s.room_ha:,.1f} ha of {s.region} may become construction land in "
-               "this period)") if s.room_ha is not None else ""
-    if g.unit == "bool":
-        return (f"· {s.year}年（{s.period}）{g.label_zh}：需放宽（缺口 {g.shortfall:,.1f}）；建议关闭",
-                f"· {s.year} ({s.period}) {g.label_en}: must be relaxed (short by "
-                f"{g.shortfall:,.1f}); suggestion: switch it off")
-    return (f"· {s.year}年（{s.period}）{g.label_zh}：当前 {_fmt(g.current, g.unit, 'zh')}，缺口 "
-            f"{g.shortfall:,.1f} 公顷，建议调整为 {_fmt(g.suggested, g.unit, 'zh')}{room_zh}",
-            f"· {s.year} ({s.period}) {g.label_en} ({g.key}): now {_fmt(g.current, g.unit)}, "
-            f"short by {g.shortfall:,.1f} ha; suggested {_fmt(g.suggested, g.unit)}{room_en}")
+def _line(s: PeriodSuggestion, lang: str) -> str:
+    room = "" if s.room_ha is None else translate("explain_period_room", lang, room=s.room_ha,
+                                                    region=s.region)
+    where = translate("explain_period_prefix", lang, year=s.year, period=s.period)
+    return lever_line(s.suggestion, lang, where=where, more=room)
+
+
+def _message(sugg: tuple[PeriodSuggestion, ...], lang: str) -> str:
+    periods = translate("explain_period_separator", lang).join(dict.fromkeys(
+        translate("explain_period", lang, year=s.year, period=s.period) for s in sugg))
+    lines = [translate("explain_periods_head", lang, periods=periods)]
+    return "\n".join(lines + [_line(s, lang) for s in sugg])
 
 
 def _messages(sugg: tuple[PeriodSuggestion, ...]) -> tuple[str, str]:
-    periods = "、".join(dict.fromkeys(f"{s.year}年（{s.period}）" for s in sugg))
-    periods_en = ", ".join(dict.fromkeys(f"{s.year} ({s.period})" for s in sugg))
-    zh = [f"分期方案不可行：{periods}的指标无法同时满足（已建设用地在后续规划期保持为建设用地）。"
-          "相互冲突的指标："]
-    en = [f"Infeasible phasing: the targets of {periods_en} cannot all be met (built-up land "
-          "stays built-up in later periods). Conflicting levers:"]
-    for s in sugg:
-        line_zh, line_en = _lines(s)
-        zh.append(line_zh)
-        en.append(line_en)
-    return "\n".join(zh), "\n".join(en)
+    return _message(sugg, "zh"), _message(sugg, "en")
 
 
 def explain_periods(landscape: Landscape, ps: PeriodScenario,

@@ -63,6 +63,7 @@ from solver.rules import (
     default_rules,
 )
 from solver.validate import term_values
+from wording import both
 
 if TYPE_CHECKING:
     from solver.period_explain import PeriodExplanation
@@ -427,16 +428,8 @@ def _solution_fields(land: Landscape, ps: PeriodScenario, a: np.ndarray | None) 
 def _messages(status: Status, explanation: PeriodExplanation | None) -> tuple[str, str]:
     if explanation is not None:
         return explanation.message_en, explanation.message_zh
-    return {
-        Status.OPTIMAL: ("Optimal phased allocation found.", "已找到最优分期配置方案。"),
-        Status.FEASIBLE: ("Phased allocation found within the time limit (see gap).",
-                          "已在时限内找到可行的分期方案（见最优性差距）。"),
-        Status.UNKNOWN: ("No phased allocation found within the time limit; allow more time.",
-                         "时限内未找到可行的分期方案，请延长求解时间。"),
-        Status.INFEASIBLE: ("The period targets contradict each other.",
-                            "各规划期指标相互冲突，方案不可行。"),
-        Status.MODEL_INVALID: ("The model is invalid.", "模型无效。"),
-    }[status]
+    zh, en = both(f"periods_{status}")
+    return en, zh
 
 
 def build_period_result(model: PeriodModel, search: _Search, status: Status,

@@ -18,6 +18,7 @@ import numpy as np
 from solver.demand import DemandRow
 from solver.landscape import ECOLOGICAL_KEYS, Landscape
 from solver.scenario import Scenario, ScenarioError
+from wording import both, translate
 
 AREA_SCALE = 10_000  # integer area units per ha (1 unit = 1 m²); solver.instance re-exports it
 
@@ -121,10 +122,10 @@ def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget
         return []
     f, base = s.farmland, current_area(land, area, crop)
     if f.quota_ha is not None:
-        lever = Lever("ha", base, "耕地保有量", "farmland quota", "farmland.quota_ha")
+        lever = Lever("ha", base, *both("lever_farmland_quota"), "farmland.quota_ha")
         lo = ceil_units(f.quota_ha * AREA_SCALE)
     else:
-        lever = Lever("pct", base, "耕地保有量", "farmland quota", "farmland.quota_pct")
+        lever = Lever("pct", base, *both("lever_farmland_quota"), "farmland.quota_pct")
         lo = ceil_units(f.quota_pct * base / 100.0)
     out = [AreaTarget(lever.key, crop, -1, lo, None, lever)] if lo > 0 else []
     for name, pct in f.region_quota_pct:
@@ -132,7 +133,7 @@ def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget
         key = f"farmland.region_quota_pct.{name}"
         rbase = current_area(land, area, crop, r)
         out.append(AreaTarget(key, crop, r, ceil_units(pct * rbase / 100.0), None,
-                              Lever("pct", rbase, f"{name}耕地保有量", f"farmland quota of {name}",
+                              Lever("pct", rbase, *both("lever_region_farmland_quota", region=name),
                                     key)))
     return out
 
@@ -144,7 +145,7 @@ def _ecology(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]
     base = current_area(land, area, eco)
     key = "ecology.min_ecological_pct"
     return [AreaTarget(key, eco, -1, ceil_units(pct * base / 100.0), None,
-                       Lever("pct", base, "生态用地下限", "minimum ecological land", key))]
+                       Lever("pct", base, *both("lever_min_ecological"), key))]
 
 
 def _growth(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
@@ -153,34 +154,33 @@ def _growth(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
         return []
     g = s.growth
 
-    def new_built(key: str, region: int, lo: int | None, hi: int | None, zh: str,
-                  en: str) -> AreaTarget:
-        return AreaTarget(key, built, region, lo, hi, Lever("ha", 0, zh, en, key),
+    def new_built(key: str, region: int, lo: int | None, hi: int | None,
+                  labels: tuple[str, str]) -> AreaTarget:
+        return AreaTarget(key, built, region, lo, hi, Lever("ha", 0, *labels, key),
                           exclude_current=built)
 
     out = []
     if g.min_new_built_ha:
         out.append(new_built("growth.min_new_built_ha", -1,
                              ceil_units(g.min_new_built_ha * AREA_SCALE), None,
-                             "新增建设用地下限", "minimum new construction land"))
+                             both("lever_min_new_built")))
     if g.max_new_built_ha is not None:
         out.append(new_built("growth.max_new_built_ha", -1, None,
                              floor_units(g.max_new_built_ha * AREA_SCALE),
-                             "新增建设用地上限", "maximum new construction land"))
+                             both("lever_max_new_built")))
     for name, ha in g.region_min_new_built_ha:
         key = f"growth.region_min_new_built_ha.{name}"
         out.append(new_built(key, region_index(land, key, name), ceil_units(ha * AREA_SCALE),
-                             None, f"{name}新增建设用地下限",
-                             f"minimum new construction land of {name}"))
+                             None, both("lever_region_min_new_built", region=name)))
     for name, ha in g.region_max_new_built_ha:
         key = f"growth.region_max_new_built_ha.{name}"
         out.append(new_built(key, region_index(land, key, name), None,
-                             floor_units(ha * AREA_SCALE), f"{name}新增建设用地上限",
-                             f"maximum new construction land of {name}"))
+                             floor_units(ha * AREA_SCALE),
+                             both("lever_region_max_new_built", region=name)))
     base = current_area(land, area, built)
     key = "growth.expansion_cap"
     out.append(AreaTarget(key, built, -1, None, floor_units(g.expansion_cap * base),
-                          Lever("factor", base, "建设用地扩张系数", "built-up expansion cap", key)))
+                          Lever("factor", base, *both("lever_expansion_cap"), key)))
     return out
 
 
@@ -220,9 +220,10 @@ def _demand_target(land: Landscape, row: DemandRow, area: np.ndarray) -> AreaTar
         lo_u, hi_u = lo_u - tol, hi_u + tol
     name_zh = (land.class_names_zh[c] if land.class_names_zh else land.class_keys[c])
     name_en = (land.class_names_en[c] if land.class_names_en else land.class_keys[c])
-    where_zh, where_en = (f"{row.region}", f" in {row.region}") if row.region else ("", "")
-    lever = Lever("pct" if row.unit == "%" else "ha", base, f"{where_zh}{name_zh}规划指标",
-                  f"demand for {name_en}{where_en}", None)
+    where_zh, where_en = both("lever_demand_region", region=row.region) if row.region else ("", "")
+    lever = Lever("pct" if row.unit == "%" else "ha", base,
+                  translate("lever_demand", "zh", region=where_zh, name=name_zh),
+                  translate("lever_demand", "en", region=where_en, name=name_en), None)
     return AreaTarget(f"demand.{row.label()}",
                       (c,), region, None if lo_u is None else max(ceil_units(lo_u), 0),
                       None if hi_u is None else floor_units(hi_u), lever)

@@ -34,3 +34,9 @@ def test_data_never_imports_streamlit_or_dashboard(path):
 def test_solver_imports_nothing_of_ours_except_its_cli(path):
     forbidden = {"streamlit", "dashboard"} | ({"data"} if path.name != "__main__.py" else set())
     assert not imported_top_levels(path) & forbidden
+
+
+@pytest.mark.parametrize("path", modules("wording"), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_the_wording_catalogue_imports_nothing_of_ours(path):
+    """Every layer renders its words from ``wording``; it must sit below all of them."""
+    assert not imported_top_levels(path) & {"streamlit", "dashboard", "data", "solver"}
