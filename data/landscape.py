@@ -45,6 +45,7 @@ def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions:
         parcel_id=parcels["parcel_id"].to_numpy(dtype=np.int64),
         region=region_index.reindex(parcels["region_id"]).to_numpy(dtype=np.int32),
         region_names=tuple(regions["name_zh"]),
+        region_names_en=tuple(str(n) if isinstance(n, str) else "" for n in regions["name_en"]),
         class_keys=keys,
         class_codes=tuple(int(c) for c in classes["code"]),
         class_roles=tuple(str(r) for r in roles),

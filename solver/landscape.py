@@ -38,6 +38,8 @@ class Landscape:
         six CAS classes are their own roles).
     class_names_zh, class_names_en : tuple of str, optional
         Display names of the classes (demand tables may name classes by them).
+    region_names_en : tuple of str, optional
+        English names of the regions ("" where a store has none), for English labels.
     class_codes : tuple of int
         Store code of each class, length K (to write results back).
     current : (n,) int32
@@ -87,10 +89,19 @@ class Landscape:
     class_roles: tuple[str, ...] | None = None
     class_names_zh: tuple[str, ...] = ()
     class_names_en: tuple[str, ...] = ()
+    region_names_en: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.class_roles is None:
             object.__setattr__(self, "class_roles", tuple(self.class_keys))
+
+    def region_label(self, name: str, lang: str) -> str:
+        """A region (given by its Chinese name, as lever keys name it) in ``lang``: the
+        English name when the store has one, else the Chinese name."""
+        if lang == "zh" or name not in self.region_names or not self.region_names_en:
+            return name
+        english = self.region_names_en[self.region_names.index(name)]
+        return english or name
 
     @property
     def n_parcels(self) -> int:

@@ -116,6 +116,12 @@ def current_area(land: Landscape, area: np.ndarray, classes: list[int] | tuple[i
     return int(area[sel].sum())
 
 
+def _labels(land: Landscape, key: str, region: str) -> tuple[str, str]:
+    """(zh, en) of a regional lever's label, each with the region's name in that language."""
+    return (translate(key, "zh", region=region),
+            translate(key, "en", region=land.region_label(region, "en")))
+
+
 def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
     crop = tuple(land.role_classes("cropland"))
     if not crop:
@@ -133,7 +139,7 @@ def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget
         key = f"farmland.region_quota_pct.{name}"
         rbase = current_area(land, area, crop, r)
         out.append(AreaTarget(key, crop, r, ceil_units(pct * rbase / 100.0), None,
-                              Lever("pct", rbase, *both("lever_region_farmland_quota", region=name),
+                              Lever("pct", rbase, *_labels(land, "lever_region_farmland_quota", name),
                                     key)))
     return out
 
@@ -171,12 +177,12 @@ def _growth(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
     for name, ha in g.region_min_new_built_ha:
         key = f"growth.region_min_new_built_ha.{name}"
         out.append(new_built(key, region_index(land, key, name), ceil_units(ha * AREA_SCALE),
-                             None, both("lever_region_min_new_built", region=name)))
+                             None, _labels(land, "lever_region_min_new_built", name)))
     for name, ha in g.region_max_new_built_ha:
         key = f"growth.region_max_new_built_ha.{name}"
         out.append(new_built(key, region_index(land, key, name), None,
                              floor_units(ha * AREA_SCALE),
-                             both("lever_region_max_new_built", region=name)))
+                             _labels(land, "lever_region_max_new_built", name)))
     base = current_area(land, area, built)
     key = "growth.expansion_cap"
     out.append(AreaTarget(key, built, -1, None, floor_units(g.expansion_cap * base),
@@ -220,7 +226,7 @@ def _demand_target(land: Landscape, row: DemandRow, area: np.ndarray) -> AreaTar
         lo_u, hi_u = lo_u - tol, hi_u + tol
     name_zh = (land.class_names_zh[c] if land.class_names_zh else land.class_keys[c])
     name_en = (land.class_names_en[c] if land.class_names_en else land.class_keys[c])
-    where_zh, where_en = both("lever_demand_region", region=row.region) if row.region else ("", "")
+    where_zh, where_en = _labels(land, "lever_demand_region", row.region) if row.region else ("", "")
     lever = Lever("pct" if row.unit == "%" else "ha", base,
                   translate("lever_demand", "zh", region=where_zh, name=name_zh),
                   translate("lever_demand", "en", region=where_en, name=name_en), None)
