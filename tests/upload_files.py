@@ -17,6 +17,9 @@ WUHAN = REPO_ROOT.parent / "shared" / "data" / "wuhan"
 WUHAN_LANDUSE = WUHAN / "LULCs" / "wh2005_refy.tif"
 #: A central window of the Wuhan raster holding all seven classes (rows, cols of 30 m pixels).
 WINDOW = Window(col_off=1050, row_off=600, width=600, height=600)
+#: A window with more forest and built land: room for the growth preset's 600 ha with the
+#: cropland balance (forest can become cropland).
+ZONES_WINDOW = Window(col_off=2100, row_off=900, width=600, height=600)
 STEP = 3  # every third pixel: 200 × 200 pixels of 90 m, ~40 kB
 CLASS_NAMES = ("耕地", "林地", "草地", "水域", "建设用地", "未利用地")
 
@@ -36,11 +39,11 @@ def chinese_parcels(n_rows: int = 5, n_cols: int = 6, side: float = 100.0) -> gp
     }, geometry=boxes, crs="EPSG:32649")
 
 
-def wuhan_crop(path: Path) -> Path:
-    """Write the window of the Wuhan land-cover raster, every third pixel (90 m), to ``path``."""
+def wuhan_crop(path: Path, window: Window = WINDOW) -> Path:
+    """Write a window of the Wuhan land-cover raster, every third pixel (90 m), to ``path``."""
     with rasterio.open(WUHAN_LANDUSE) as src:
-        values = src.read(1, window=WINDOW)[::STEP, ::STEP]
-        transform = src.window_transform(WINDOW) * rasterio.Affine.scale(STEP)
+        values = src.read(1, window=window)[::STEP, ::STEP]
+        transform = src.window_transform(window) @ rasterio.Affine.scale(STEP)
         profile = {"driver": "GTiff", "height": values.shape[0], "width": values.shape[1],
                    "count": 1, "dtype": values.dtype, "crs": src.crs, "transform": transform,
                    "nodata": src.nodata, "compress": "deflate"}
@@ -64,15 +67,15 @@ def read_codes(raster: Path) -> np.ndarray:
 
 
 def wuhan_zone_masks(raster: Path, folder: Path) -> dict[str, Path]:
-    """An urban boundary (the built land and a 3-pixel ring around it, within the middle of the
-    crop), basic farmland (cropland outside it) and a red line (forest)."""
+    """An urban boundary (the built land and a 3-pixel ring around it), basic farmland
+    (cropland outside it) and a red line (open water)."""
     from scipy import ndimage
 
     codes = read_codes(raster)
     built = codes == 4
     boundary = ndimage.binary_dilation(built, iterations=3)
     basic = (codes == 3) & ~boundary
-    red = np.isin(codes, (2, 7))
+    red = codes == 6
     return {"urban": mask_like(raster, folder / "城镇开发边界.tif", boundary),
             "basic": mask_like(raster, folder / "永久基本农田.tif", basic),
             "red": mask_like(raster, folder / "生态保护红线.tif", red)}

@@ -11,7 +11,13 @@ import pytest
 from tests.browser.conftest import running_app
 from tests.browser.test_dashboard_browser import exceptions, wait_idle
 from tests.parcel_files import write
-from tests.upload_files import WUHAN_LANDUSE, chinese_parcels, wuhan_crop, wuhan_zone_masks
+from tests.upload_files import (
+    WUHAN_LANDUSE,
+    ZONES_WINDOW,
+    chinese_parcels,
+    wuhan_crop,
+    wuhan_zone_masks,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,14 +51,13 @@ def upload(page, label: str, path: Path) -> None:
 
 def selectbox_value(page, label: str, root: str = "[data-testid='stMain']") -> str:
     """The shown value of the first selectbox under ``root`` whose label starts with ``label``
-    (waits for it to appear)."""
+    (waits for it to appear; the value is the combobox input's value)."""
     boxes = page.locator(f"{root} [data-testid='stSelectbox']")
     deadline = time.time() + TIMEOUT_MS / 1000
     while time.time() < deadline:
-        for text in boxes.all_inner_texts():
-            lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
-            if lines and lines[0].startswith(label):
-                return lines[-1]
+        for i, text in enumerate(boxes.all_inner_texts()):
+            if text.strip().startswith(label):
+                return boxes.nth(i).locator("input[role='combobox']").input_value()
         page.wait_for_timeout(500)
     raise AssertionError(f"no selectbox labelled {label!r}: {boxes.all_inner_texts()[:12]}")
 
@@ -101,7 +106,7 @@ def test_wuhan_raster_codes_are_recognised(page, upload_url, files):
 
 
 def test_zones_mapped_on_upload_let_the_growth_preset_solve(page, upload_url, files):
-    raster = wuhan_crop(files / "wuhan_zones.tif")
+    raster = wuhan_crop(files / "wuhan_zones.tif", ZONES_WINDOW)
     masks = wuhan_zone_masks(raster, files)
     open_data_page(page, upload_url)
     upload(page, "选择文件", raster)
