@@ -48,6 +48,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "solving": ("正在求解…", "Solving…"),
     "progress": ("已用 {elapsed:.1f} 秒 · 当前最优 {incumbent} · 已证明差距 {gap}",
                  "{elapsed:.1f} s · incumbent {incumbent} · proven gap {gap}"),
+    # issue 15 items 6, 8: progress bar, KPI tiles and map legends
+    "progress_time": ("已用 {elapsed:.1f} / {limit:g} 秒", "{elapsed:.1f} of {limit:g} s"),
+    "progress_over": ("已用 {elapsed:.1f} 秒（时限 {limit:g} 秒已到，正在收尾）",
+                      "{elapsed:.1f} s (the {limit:g} s limit is reached; finishing)"),
+    "progress_best": ("当前最优 {incumbent} 分 · 已证明差距 {gap}",
+                      "incumbent {incumbent} points · proven gap {gap}"),
+    "progress_searching": ("正在寻找第一个可行方案", "looking for a first feasible allocation"),
+    "progress_bound": ("已证明上界 {bound} 分", "proven bound {bound} points"),
+    "legend_changes": ("转换地块（黑色边框）", "Converted parcels (dark outline)"),
+    "region_scale": ("颜色：{label}", "Colour: {label}"),
+    "polygon_image_note": ("地块较多（{n} 个）：地图以图像显示（{w} × {h} 像素），每个像素显示其中心"
+                           "所在地块的用途，不含地块提示；统计与求解仍按全部地块。",
+                           "Many parcels ({n}): the map is an image ({w} × {h} pixels), each "
+                           "pixel in the use of the parcel at its centre, without parcel "
+                           "tooltips; statistics and the solve use every parcel."),
     "levers_changed": ("参数已修改，点击“求解”更新结果（下方仍显示上一次结果）",
                        "Levers changed: press Solve to update (the previous result stays below)"),
     "read_only": ("只读链接：参数已锁定", "Read-only link: levers are locked"),

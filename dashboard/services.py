@@ -133,7 +133,14 @@ def grid_cells(path: str, version: str) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def grid_canvas(path: str, version: str) -> grid_maps.GridCanvas:
-    """Which cell each pixel of the store's map images shows, and the images' corners."""
+    """Which cell each pixel of the store's map images shows, and the images' corners (a
+    polygon store drawn as an image: its parcels painted in Web Mercator)."""
+    if not is_grid(path, version):
+        import shapely
+
+        parcels = store.read_parcels(connection(path), with_geometry=True)
+        return grid_maps.polygon_canvas(shapely.from_wkb(
+            parcels["geom_wgs84_wkb"].map(bytes).to_numpy()))
     cells = grid_cells(path, version)
     return grid_maps.grid_canvas(grid_spec(path, version), cells["grid_row"].to_numpy(),
                                  cells["grid_col"].to_numpy())

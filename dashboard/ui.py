@@ -87,8 +87,24 @@ def store_path() -> str:
     return str(names.get(name, next(iter(names.values()))))
 
 
+#: Projector size (1280 × 720, issue 15 item 6): less blank space above the title, KPI labels
+#: that wrap rather than end in "…", KPI values sized to the window.
+LAYOUT_CSS = """<style>
+[data-testid='stMainBlockContainer']{padding-top:1.4rem;padding-left:2.5rem;padding-right:2.5rem}
+[data-testid='stMain'] h1{font-size:2rem;padding-top:0.2rem}
+[data-testid='stHeader']{background:transparent;pointer-events:none}
+[data-testid='stHeader'] *{pointer-events:auto}
+[data-testid='stMetricLabel']{min-height:2.8em;align-items:flex-start}
+[data-testid='stMetricLabel'] *{white-space:normal!important;text-overflow:clip!important;
+  overflow:visible!important;word-break:keep-all!important;overflow-wrap:normal!important;
+  line-height:1.3}
+[data-testid='stMetricValue']{font-size:clamp(1.35rem,2.2vw,2.25rem)}
+</style>"""
+
+
 def sidebar_header() -> None:
-    """Language switch, store picker and the synthetic-data badge."""
+    """Language switch, store picker and the synthetic-data badge (and the layout CSS)."""
+    st.html(LAYOUT_CSS)
     with st.sidebar:
         choice = st.radio(i18n.TEXT["language"][0], ["中文", "English"], horizontal=True,
                           index=0 if lang() == "zh" else 1, key="lang_choice")

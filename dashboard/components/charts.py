@@ -7,6 +7,10 @@ import pandas as pd
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
+#: Pixels per bar or row of a category axis: every label gets its own line, at any chart width.
+ROW_STEP = 26
+#: Category labels are never dropped for overlap nor cut short ("香农多样性指数 SHDI" is long).
+CATEGORY_AXIS = {"labelOverlap": False, "labelLimit": 0}
 
 
 def _class_scale(classes: pd.DataFrame, name_column: str) -> alt.Scale:
@@ -51,7 +55,7 @@ def _class_axis(names: list[str]) -> alt.Axis:
     Chinese names of more than two characters (建设用地, 未利用地) wrap onto two lines of two
     characters, as Chinese charts usually do; long English names tilt.
     """
-    axis = {"labelOverlap": False, "labelFontSize": 11, "labelAngle": 0}
+    axis = {**CATEGORY_AXIS, "labelFontSize": 11, "labelAngle": 0}
     if all(_is_cjk(str(name)) for name in names):
         if max(len(str(name)) for name in names) > 2:
             axis["labelExpr"] = ("length(datum.label) > 2 ? [substring(datum.label, 0, 2), "
@@ -67,11 +71,11 @@ def change_chart(changes: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     ``changes`` has columns ``label`` and ``change_pct`` (and ``text`` for the tooltip).
     """
     return alt.Chart(changes).mark_bar().encode(
-        y=alt.Y("label:N", sort=None, title=None),
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(**CATEGORY_AXIS)),
         x=alt.X("change_pct:Q", title=labels["change_pct"]),
         color=alt.condition(alt.datum.change_pct >= 0, alt.value(POSITIVE), alt.value(NEGATIVE)),
         tooltip=["label:N", alt.Tooltip("change_pct:Q", format="+.2f"), "text:N"],
-    ).properties(height=max(160, 26 * len(changes)))
+    ).properties(height=alt.Step(ROW_STEP))
 
 
 def transition_chart(matrix: pd.DataFrame, order: list[str], labels: dict[str, str]) -> alt.Chart:
@@ -80,8 +84,8 @@ def transition_chart(matrix: pd.DataFrame, order: list[str], labels: dict[str, s
     ``matrix`` is tidy: ``from``, ``to`` (display names) and ``area_ha``.
     """
     base = alt.Chart(matrix).encode(
-        x=alt.X("to:N", sort=order, title=labels["to_class"], axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("from:N", sort=order, title=labels["from_class"]),
+        x=alt.X("to:N", sort=order, title=labels["to_class"], axis=_class_axis(order)),
+        y=alt.Y("from:N", sort=order, title=labels["from_class"], axis=alt.Axis(**CATEGORY_AXIS)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("area_ha:Q", scale=alt.Scale(type="symlog", scheme="blues"), legend=None),
@@ -90,7 +94,7 @@ def transition_chart(matrix: pd.DataFrame, order: list[str], labels: dict[str, s
         text=alt.Text("area_ha:Q", format=",.0f"),
         color=alt.condition(alt.datum.area_ha > matrix["area_ha"].max() / 4,
                             alt.value("white"), alt.value("black")))
-    return (cells + text).properties(height=260)
+    return (cells + text).properties(height=alt.Step(ROW_STEP + 8))
 
 
 def region_chart(areas: pd.DataFrame, classes: pd.DataFrame, name_column: str,
@@ -100,13 +104,14 @@ def region_chart(areas: pd.DataFrame, classes: pd.DataFrame, name_column: str,
     ``areas`` has columns ``region``, ``class`` (display names) and ``area_ha``.
     """
     return alt.Chart(areas).mark_bar().encode(
-        y=alt.Y("region:N", title=labels["region"], sort=None),
+        y=alt.Y("region:N", title=labels["region"], sort=None, axis=alt.Axis(**CATEGORY_AXIS)),
         x=alt.X("area_ha:Q", title=labels["area_ha"], stack=True),
         color=alt.Color("class:N", scale=_class_scale(classes, name_column),
-                        title=labels["class"], sort=classes[name_column].tolist()),
+                        title=labels["class"], sort=classes[name_column].tolist(),
+                        legend=alt.Legend(orient="bottom", columns=3)),
         order=alt.Order("order:Q"),
         tooltip=["region:N", "class:N", alt.Tooltip("area_ha:Q", format=",.0f")],
-    ).properties(height=max(180, 28 * areas["region"].nunique()))
+    ).properties(height=alt.Step(ROW_STEP))
 
 
 def configure(chart: alt.Chart) -> alt.Chart:

@@ -117,6 +117,46 @@ def grid_canvas(grid: GridSpec, rows: np.ndarray, cols: np.ndarray, max_px: int 
     return GridCanvas(picked.astype(np.int32), grid_corners(grid))
 
 
+def polygon_canvas(geometries: np.ndarray, max_px: int = MAX_PX) -> GridCanvas:
+    """The pixel → parcel map of a polygon store drawn as one image.
+
+    A hundred thousand polygons cost tens of MB of JSON per rerun (pydeck has no binary
+    transport); painted into an image of at most ``max_px`` on the long side they cost the
+    same few hundred kB as a grid store. Each pixel shows the parcel covering its centre
+    (parcels smaller than a pixel vanish at overview, as on any printed map). The image is
+    painted in Web Mercator, the map's own projection, so its rows and columns stay straight
+    on the four corners.
+
+    Parameters
+    ----------
+    geometries : ndarray of shapely geometries
+        WGS 84 parcel polygons in the solver's parcel order.
+    max_px : int
+        Long side of the image.
+
+    Returns
+    -------
+    GridCanvas
+        Pixel → parcel positions (−1 outside every parcel) and the WGS 84 corners.
+    """
+    from rasterio.features import rasterize
+    from rasterio.transform import from_bounds
+
+    to_mercator = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    projected = shapely.transform(np.asarray(geometries), lambda xy: np.column_stack(
+        to_mercator.transform(xy[:, 0], xy[:, 1])))
+    x0, y0, x1, y1 = shapely.total_bounds(projected)
+    scale = max_px / max(x1 - x0, y1 - y0)
+    width, height = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
+    pixels = rasterize(((g, i) for i, g in enumerate(projected) if g is not None),
+                       out_shape=(height, width), fill=-1, dtype="int32",
+                       transform=from_bounds(x0, y0, x1, y1, width, height))
+    lon, lat = pyproj.Transformer.from_crs(3857, 4326, always_xy=True).transform(
+        [x0, x0, x1, x1], [y0, y1, y1, y0])
+    corners = [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)]
+    return GridCanvas(pixels, corners)
+
+
 def pixel_indices(canvas: GridCanvas, values: np.ndarray) -> np.ndarray:
     """Palette index of every pixel: ``values`` of the parcel it shows, 0 where none."""
     values = np.asarray(values, dtype=np.uint8)

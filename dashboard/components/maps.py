@@ -127,6 +127,39 @@ def view_state(lon: np.ndarray, lat: np.ndarray, width_px: int = 380,
                          latitude=float(np.mean([lat.min(), lat.max()])), zoom=zoom)
 
 
+def fitted_view(lon: np.ndarray, lat: np.ndarray, width_px: int, max_height_px: int,
+                min_height_px: int = 220) -> tuple[pdk.ViewState, int]:
+    """A view that shows the whole extent in a map ``width_px`` wide, and the map height
+    that fits the extent's shape (no empty band above and below the land).
+
+    A fixed height with a wide extent leaves bands of background above and below; here the
+    height follows the extent (Web Mercator aspect), within ``[min_height_px, max_height_px]``
+    (a taller extent is fitted to the height instead, leaving margins at the sides).
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    lon_span = max(float(np.ptp(lon)), 1e-4)
+    lat_span = max(float(np.ptp(lat)) / np.cos(np.radians(float(np.mean(lat)))), 1e-4)
+    height = int(np.clip(round(width_px * lat_span / lon_span) + 8, min_height_px, max_height_px))
+    return view_state(lon, lat, width_px, height), height
+
+
+def text_layer(frame: pd.DataFrame, layer_id: str, size_px: int = 13) -> pdk.Layer:
+    """Names on the map (columns ``lon``, ``lat``, ``label``), with a white halo.
+
+    deck.gl's font atlas holds ASCII unless told otherwise: the characters of the labels are
+    passed as ``characterSet`` so Chinese names draw (``"auto"`` would also work, but spells
+    out nothing about what is sent).
+    """
+    characters = sorted(set("".join(frame["label"].astype(str))))
+    return pdk.Layer("TextLayer", data=frame[["lon", "lat", "label"]], id=layer_id,
+                     get_position=["lon", "lat"], get_text="label", get_size=size_px,
+                     get_color=[33, 33, 33, 255], character_set=characters,
+                     font_family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif",
+                     font_settings={"sdf": True}, outline_width=3,
+                     outline_color=[255, 255, 255, 230], get_text_anchor="'middle'",
+                     get_alignment_baseline="'center'", pickable=False)
+
+
 def build_deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip_html: str | None,
                height: int = 520) -> pdk.Deck:
     """A deck with no basemap (nothing is requested from the network)."""

@@ -26,42 +26,70 @@ def _tooltip(lang: str) -> str:
             f"{'耕地等别' if lang == 'zh' else 'grade'} {{farmland_grade}}")
 
 
+#: Above this many parcels a polygon store's maps are one image each (as a grid store's):
+#: 100,000 polygons cost tens of MB of JSON on every rerun, an image a few hundred kB.
+POLYGON_IMAGE_MIN = 40_000
+
+
+def map_size() -> tuple[int, int]:
+    """Width a map is fitted to and its tallest height, in pixels.
+
+    Two maps share the main column: at 1280 px with the sidebar open each is about 430 px
+    wide (in presentation mode, without the sidebar, about 580). Fitting to that width keeps
+    the whole area in view at projector size; wider screens get margins at the sides. The
+    height cap keeps the maps and their legend on the first screen at 1280 × 720.
+    """
+    return (570, 360) if ui.presenting() else (420, 300)
+
+
 def _deck(frame: pd.DataFrame, codes: np.ndarray, classes: pd.DataFrame, layer_id: str,
-          extra: dict | None, outlines: list) -> object:
+          extra: dict | None, outlines: list) -> tuple[object, int]:
     # Tooltips (before/after, attributes) only on the optimized map: they double the payload.
     colors = maps.color_column(codes[frame["row"].to_numpy()], _class_colors(classes))
     layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=extra is not None)
     tooltip = _tooltip(ui.lang()) if extra is not None else None
-    return maps.build_deck([layer, *outlines], maps.view_state(frame["lon"], frame["lat"]),
-                           tooltip, height=560 if ui.presenting() else 480)
+    view, height = maps.fitted_view(frame["lon"], frame["lat"], *map_size())
+    return maps.build_deck([layer, *outlines], view, tooltip, height=height), height
+
+
+def map_lines(chosen: list[str], changes: bool) -> list[tuple[str, list[int]]]:
+    """Legend entries of the lines drawn over the maps: zones chosen, converted parcels."""
+    lines = [(ui.t(f"ov_{k}"), maps.OVERLAY_COLORS[k]) for k in chosen if k in maps.OVERLAY_COLORS]
+    return lines + ([(ui.t("legend_changes"), maps.CHANGE_OUTLINE)] if changes else [])
+
+
+def image_maps(path: str, version: str) -> bool:
+    """Whether a store's maps are images: grid stores, and polygon stores of many parcels."""
+    return services.is_grid(path, version) or services.n_parcels(path, version) > POLYGON_IMAGE_MIN
 
 
 def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land: Landscape,
                            before: np.ndarray, after: np.ndarray, table: pd.DataFrame) -> None:
-    """Current | optimized maps with overlays, next to the indicator charts."""
+    """Current | optimized maps under one legend line (on the first screen at 1280 × 720),
+    then the indicator charts in two columns, each with all its labels."""
     t, lang = ui.t, ui.lang()
     chosen = st.pills(t("overlays"), ["changes", *maps.OVERLAY_COLORS], selection_mode="multi",
-                      default=["changes"], key=OVERLAY_WIDGET,
+                      default=["changes"], key=OVERLAY_WIDGET, label_visibility="collapsed",
                       format_func=lambda k: t("show_changes") if k == "changes" else t(f"ov_{k}"))
-    grid = services.is_grid(path, version)
-    current, optimized = (_grid_decks if grid else _polygon_decks)(
+    image = image_maps(path, version)
+    changes = "changes" in chosen and bool((before != after).any())
+    st.markdown(results.map_legend_html(classes, lang, map_lines(chosen, changes)),
+                unsafe_allow_html=True)
+    (current, height), (optimized, _) = (_grid_decks if image else _polygon_decks)(
         path, version, classes, before, after, chosen)
-    left, middle, right = st.columns([1, 1, 1.1])
-    with left:
-        st.markdown(f"**{t('map_current')}**")
-        st.pydeck_chart(current, key="map_current")
-    with middle:
-        st.markdown(f"**{t('map_optimized')}**")
-        st.pydeck_chart(optimized, key="map_optimized")
-    st.markdown(results.legend_html(classes, lang), unsafe_allow_html=True)
-    if grid:
-        grid_note(path, version, changes="changes" in chosen and bool((before != after).any()))
-    with right:
-        _charts(classes, land, before, after, table)
+    left, right = st.columns(2)
+    for column, deck, title, key in ((left, current, "map_current", "map_current"),
+                                     (right, optimized, "map_optimized", "map_optimized")):
+        with column:
+            st.markdown(f"**{t(title)}**")
+            st.pydeck_chart(deck, key=key, height=height)
+    if image:
+        grid_note(path, version, changes=changes)
+    _charts(classes, land, before, after, table)
 
 
 def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
-                   after: np.ndarray, chosen: list[str]) -> tuple[object, object]:
+                   after: np.ndarray, chosen: list[str]) -> tuple[tuple, tuple]:
     """Current and optimized maps of a parcel store: polygons with tooltips and outlines."""
     frame = services.map_frame(path, version)
     names = results.class_names(classes, ui.lang())
@@ -83,17 +111,17 @@ def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.nd
 
 
 def _grid_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
-                after: np.ndarray, chosen: list[str]) -> tuple[object, object]:
-    """Current and optimized maps of a grid store: one image each, zones as outline images;
-    with "changes" chosen, the optimized map draws unchanged cells pale and outlines the
-    converted ones in dark."""
+                after: np.ndarray, chosen: list[str]) -> tuple[tuple, tuple]:
+    """Current and optimized maps of a grid store (or a large polygon store): one image each,
+    zones as outline images; with "changes" chosen, the optimized map draws unchanged cells
+    pale and outlines the converted ones in dark."""
     zones = grid_zone_layers(path, version, [k for k in chosen if k in maps.OVERLAY_COLORS])
     changed = before != after
     highlight = before if "changes" in chosen and changed.any() else None
     outline = [] if highlight is None else [grid_outline_layer(path, version, changed, "changes")]
-    current = grid_landuse_deck(path, version, before, classes, "current", zones)
-    optimized = grid_landuse_deck(path, version, after, classes, "optimized", zones + outline,
-                                  highlight)
+    current = fitted_landuse_deck(path, version, before, classes, "current", zones)
+    optimized = fitted_landuse_deck(path, version, after, classes, "optimized", zones + outline,
+                                    highlight)
     return current, optimized
 
 
@@ -127,6 +155,20 @@ def grid_deck(path: str, version: str, values: np.ndarray, palette: grid_maps.Pa
                            grid_maps.grid_view(canvas, width_px, height_px), None, height=height)
 
 
+def fitted_landuse_deck(path: str, version: str, codes: np.ndarray, classes: pd.DataFrame,
+                        layer_id: str, overlays: list, before: np.ndarray | None = None
+                        ) -> tuple[object, int]:
+    """An image land-use map sized by :func:`map_size`, and its height (fitted to the
+    image's shape: no empty band above the land)."""
+    values, palette = grid_maps.landuse_values(codes, classes, before)
+    canvas = services.grid_canvas(path, version)
+    layer = grid_maps.bitmap_layer(services.grid_bitmap(path, version, values, palette),
+                                   canvas.corners, layer_id)
+    lon, lat = np.array(canvas.corners).T
+    view, height = maps.fitted_view(lon, lat, *map_size())
+    return maps.build_deck([layer, *overlays], view, None, height=height), height
+
+
 def grid_zone_layers(path: str, version: str, flags: list[str]) -> list:
     """Outline images of the chosen zones (red line, basic farmland, urban boundary)."""
     cells = services.grid_cells(path, version)
@@ -136,11 +178,13 @@ def grid_zone_layers(path: str, version: str, flags: list[str]) -> list:
 
 
 def grid_note(path: str, version: str, changes: bool = False) -> None:
-    """A caption saying the map is an image of the grid (and how changes are shown)."""
+    """A caption saying the map is an image of the grid or of many parcels (and how changes
+    are shown)."""
     grid, canvas = services.grid_spec(path, version), services.grid_canvas(path, version)
     width, height = canvas.size
-    note = ui.t("grid_map_note", n=f"{services.n_parcels(path, version):,}",
-                cell=f"{grid.cell_m:g}", w=width, h=height)
+    n = f"{services.n_parcels(path, version):,}"
+    note = (ui.t("polygon_image_note", n=n, w=width, h=height) if grid is None else
+            ui.t("grid_map_note", n=n, cell=f"{grid.cell_m:g}", w=width, h=height))
     st.caption(note + (ui.t("grid_changes_note") if changes else ""))
 
 
@@ -150,21 +194,25 @@ def _charts(classes: pd.DataFrame, land: Landscape, before: np.ndarray, after: n
     name_column = "name_zh" if lang == "zh" else "name_en"
     labels = {k: t(k) for k in ("class", "area_ha", "before", "after", "change_pct", "from_class",
                                 "to_class", "region")} | {"stage": ""}
-    tabs = st.tabs([t("chart_structure"), t("chart_indicators"), t("chart_transitions"),
-                    t("chart_regions")])
     structure = results.structure_frame(before, after, land.area_ha, classes, lang,
                                         (labels["before"], labels["after"]))
-    tabs[0].altair_chart(charts.configure(charts.structure_chart(structure, classes, name_column,
-                                                                 labels)), width="stretch")
-    tabs[1].altair_chart(charts.configure(charts.change_chart(results.change_frame(table, lang),
-                                                              labels)), width="stretch")
     matrix = results.transition_frame(before, after, land.area_ha, classes, lang)
-    tabs[2].altair_chart(charts.configure(charts.transition_chart(
-        matrix, classes[name_column].tolist(), labels)), width="stretch")
     region_names = dict(enumerate(land.region_names))
     regions = results.region_frame(after, land.area_ha, land.region, region_names, classes, lang)
-    tabs[3].altair_chart(charts.configure(charts.region_chart(regions, classes, name_column,
-                                                              labels)), width="stretch")
+    built = {
+        "chart_structure": charts.structure_chart(structure, classes, name_column, labels),
+        "chart_indicators": charts.change_chart(results.change_frame(table, lang), labels),
+        "chart_transitions": charts.transition_chart(matrix, classes[name_column].tolist(),
+                                                     labels),
+        "chart_regions": charts.region_chart(regions, classes, name_column, labels),
+    }
+    # Four charts in two columns, none behind a tab: every label is drawn at full width
+    # (a third of the page at 1280 px dropped half the indicator and township names).
+    columns = st.columns(2)
+    for i, (title, chart) in enumerate(built.items()):
+        with columns[i % 2]:
+            st.markdown(f"**{t(title)}**")
+            st.altair_chart(charts.configure(chart), width="stretch")
 
 
 def infeasibility_panel(result, scenario, read_only: bool) -> Scenario | None:

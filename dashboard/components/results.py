@@ -175,3 +175,18 @@ def legend_html(classes: pd.DataFrame, lang: str) -> str:
              for c, n in zip(safe, classes["name_zh" if lang == "zh" else "name_en"],
                              strict=True)]
     return "<div style='font-size:14px'>" + "".join(items) + "</div>"
+
+
+def map_legend_html(classes: pd.DataFrame, lang: str, lines: list[tuple[str, list[int]]]
+                    ) -> str:
+    """One line above the maps: class colour boxes, then the overlay lines drawn, each as a
+    hollow box in its line colour (``lines``: label and RGBA). Names are escaped."""
+    from html import escape
+
+    boxes = legend_html(classes, lang)[len("<div style='font-size:14px'>"):-len("</div>")]
+    hollow = "".join(
+        f'<span style="display:inline-block;width:14px;height:14px;border:3px solid '
+        f'rgb({r},{g},{b});margin:0 4px -3px 14px"></span>{escape(label)}'
+        for label, (r, g, b, *_) in lines)
+    return ("<div class='map-legend' style='font-size:14px;line-height:1.9'>"
+            + boxes + hollow + "</div>")

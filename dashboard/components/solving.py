@@ -47,13 +47,9 @@ def solve_with_progress(land: Landscape, scenario: Scenario, key: str,
 def wait_with_progress(job: services.SolveJob, limit: float, t: Callable[..., str]):
     """Draw a progress bar until ``job`` ends; its result, or None after showing its error."""
     bar = st.progress(0.0, text=t("solving"))
-    while not job.done.wait(0.2):
-        event = job.progress[-1] if job.progress else None
+    while not job.done.wait(0.25):
         elapsed = time.perf_counter() - job.started
-        bar.progress(min(elapsed / limit, 0.99), text=t(
-            "progress", elapsed=elapsed,
-            incumbent="–" if event is None or event.incumbent is None else f"{event.incumbent:,.1f}",
-            gap="–" if event is None else results.gap_tile("FEASIBLE", event.gap, t)))
+        bar.progress(min(elapsed / limit, 1.0), text=progress_text(job.progress, elapsed, limit, t))
     bar.empty()
     if isinstance(job.error, ScenarioError):  # a lever the store cannot satisfy as written
         st.error(str(job.error))
@@ -62,3 +58,29 @@ def wait_with_progress(job: services.SolveJob, limit: float, t: Callable[..., st
         st.exception(job.error)
         return None
     return job.result
+
+
+def best_so_far(events: list) -> tuple[float | None, float | None]:
+    """The best incumbent and the tightest bound over all progress events so far.
+
+    The phases report separately (an LP event carries a bound but no incumbent), so the last
+    event alone would drop a known incumbent from the bar.
+    """
+    incumbents = [e.incumbent for e in list(events) if e.incumbent is not None]
+    bounds = [e.bound for e in list(events) if e.bound is not None]
+    return (max(incumbents) if incumbents else None), (min(bounds) if bounds else None)
+
+
+def progress_text(events: list, elapsed: float, limit: float, t: Callable[..., str]) -> str:
+    """The bar's text: elapsed of the limit (or that the limit is reached), then the best
+    incumbent and proven gap once known."""
+    time_text = t("progress_time" if elapsed <= limit else "progress_over",
+                  elapsed=elapsed, limit=limit)
+    incumbent, bound = best_so_far(events)
+    if incumbent is None:
+        found = t("progress_searching") if bound is None else (
+            t("progress_searching") + " · " + t("progress_bound", bound=f"{bound:,.1f}"))
+        return f"{time_text} · {found}"
+    gap = None if bound is None else max(bound - incumbent, 0.0) / max(abs(incumbent), 1.0)
+    return f"{time_text} · " + t("progress_best", incumbent=f"{incumbent:,.1f}",
+                                  gap=results.gap_tile("FEASIBLE", gap, t))

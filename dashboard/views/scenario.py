@@ -64,8 +64,8 @@ if not ui.presenting():
 else:
     solve_clicked = False
     st.markdown("<style>[data-testid='stSidebar']{display:none} "
-                "[data-testid='stMetricValue']{font-size:3.6rem} "
-                "[data-testid='stMetricLabel'] p{font-size:1.25rem}</style>", unsafe_allow_html=True)
+                "[data-testid='stMetricValue']{font-size:clamp(1.8rem,3vw,3.6rem)} "
+                "[data-testid='stMetricLabel'] p{font-size:1.1rem}</style>", unsafe_allow_html=True)
     if st.button("⤺ " + t("levers")):
         st.session_state["presenting"] = False
         st.session_state["presentation_toggle"] = False
@@ -167,13 +167,11 @@ with st.spinner(t("computing_indicators", n=f"{len(codes_after):,}")):
     table = services.indicators(path, version, shown["key"], codes_after)
 
 tiles = results.kpi_tiles(table, lang)
-# A briefing room reads numbers from across the table: presentation mode puts four large
-# tiles in a row instead of seven small ones.
-per_row = 4 if ui.presenting() else len(tiles) + 1
-n_rows = -(-(len(tiles) + 1) // per_row)  # ceiling division
-columns = [column for _ in range(n_rows) for column in st.columns(per_row)]
+# One row of tiles in both modes: two rows pushed the maps off a 1280 × 720 projector screen
+# (presentation mode makes the numbers larger instead).
+columns = st.columns(len(tiles) + 1)
 for column, kpi in zip(columns, tiles, strict=False):
-    column.metric(f"{t(kpi.label_key)}（{kpi.unit}）" if lang == "zh" else
+    column.metric(f"{t(kpi.label_key)}\u200b（{kpi.unit}）" if lang == "zh" else
                   f"{t(kpi.label_key)} ({kpi.unit})", kpi.value, kpi.delta,
                   delta_color=kpi.delta_color)
 columns[len(tiles)].metric(t("gap"), results.gap_tile(str(result.status), result.gap, t),

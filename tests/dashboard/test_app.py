@@ -98,8 +98,8 @@ def test_presentation_mode_hides_the_levers(app):
     assert len(at.metric) == 7
     assert not any(b.label == "求解" for b in at.button)
     kpi_columns = [c for c in at.columns if len(c.get("metric")) == 1]
-    assert len(kpi_columns) == 7  # one large tile per column, four columns a row
-    assert all(c.weight == pytest.approx(0.25) for c in kpi_columns)
+    assert len(kpi_columns) == 7  # one large tile per column, all seven in one row: two rows
+    assert all(c.weight == pytest.approx(1 / 7) for c in kpi_columns)  # pushed the maps down
 
 
 def test_infeasible_scenario_explains_and_relaxes(app):
