@@ -143,6 +143,18 @@ def fitted_view(lon: np.ndarray, lat: np.ndarray, width_px: int, max_height_px: 
     return view_state(lon, lat, width_px, height), height
 
 
+def region_labels(frame: pd.DataFrame, name_column: str) -> pd.DataFrame:
+    """A label point (``lon``, ``lat``) and text per region from its rings: a point inside the
+    largest part of each region (a centroid can fall outside a crescent-shaped region)."""
+    rings = [shapely.Polygon(ring) if len(ring) >= 3 else None for ring in frame["polygon"]]
+    area = np.array([0.0 if r is None else r.area for r in rings])
+    largest = pd.Series(area).groupby(frame[name_column].to_numpy()).idxmax()
+    points = [rings[i].representative_point() for i in largest.to_numpy()]
+    return pd.DataFrame({"lon": [round(p.x, 5) for p in points],
+                         "lat": [round(p.y, 5) for p in points],
+                         "label": largest.index.astype(str)})
+
+
 def text_layer(frame: pd.DataFrame, layer_id: str, size_px: int = 13) -> pdk.Layer:
     """Names on the map (columns ``lon``, ``lat``, ``label``), with a white halo.
 
@@ -150,11 +162,13 @@ def text_layer(frame: pd.DataFrame, layer_id: str, size_px: int = 13) -> pdk.Lay
     passed as ``characterSet`` so Chinese names draw (``"auto"`` would also work, but spells
     out nothing about what is sent).
     """
-    characters = sorted(set("".join(frame["label"].astype(str))))
+    # pydeck sends a bare string as an expression: text constants go quoted (as in
+    # bitmap_layer), and quotes inside a name must not end the constant early.
+    characters = "".join(sorted(set("".join(frame["label"].astype(str))) - {"'", "\\"}))
     return pdk.Layer("TextLayer", data=frame[["lon", "lat", "label"]], id=layer_id,
                      get_position=["lon", "lat"], get_text="label", get_size=size_px,
-                     get_color=[33, 33, 33, 255], character_set=characters,
-                     font_family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif",
+                     get_color=[33, 33, 33, 255], character_set=f"'{characters}'",
+                     font_family="'Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif'",
                      font_settings={"sdf": True}, outline_width=3,
                      outline_color=[255, 255, 255, 230], get_text_anchor="'middle'",
                      get_alignment_baseline="'center'", pickable=False)

@@ -63,6 +63,13 @@ def image_maps(path: str, version: str) -> bool:
     return services.is_grid(path, version) or services.n_parcels(path, version) > POLYGON_IMAGE_MIN
 
 
+def region_name_layer(path: str, version: str) -> object:
+    """Region (township) names over a map, in the page's language."""
+    column = "name_zh" if ui.lang() == "zh" else "name_en"
+    return maps.text_layer(maps.region_labels(services.region_frame(path, version), column),
+                           "region-names")
+
+
 def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land: Landscape,
                            before: np.ndarray, after: np.ndarray, table: pd.DataFrame) -> None:
     """Current | optimized maps under one legend line (on the first screen at 1280 × 720),
@@ -77,6 +84,8 @@ def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land:
                 unsafe_allow_html=True)
     (current, height), (optimized, _) = (_grid_decks if image else _polygon_decks)(
         path, version, classes, before, after, chosen)
+    names = region_name_layer(path, version)
+    current.layers.append(names)
     left, right = st.columns(2)
     for column, deck, title, key in ((left, current, "map_current", "map_current"),
                                      (right, optimized, "map_optimized", "map_optimized")):
@@ -268,14 +277,21 @@ def region_section(path: str, version: str, table: pd.DataFrame) -> None:
         change = st.toggle(t("region_map_change"), key="region_change")
         values = regions.indicator_by_region(table, key, change)
         shown = values.reindex(frame["name_zh"]).to_numpy()
+        name_column = "name_zh" if lang == "zh" else "name_en"
         layer = maps.landuse_layer(
-            frame.assign(value=np.round(shown, 1), region=frame["name_zh" if lang == "zh"
-                                                                 else "name_en"]),
+            frame.assign(value=np.round(shown, 1), region=frame[name_column]),
             regions.ramp_colors(shown), "regions", {"value": list(np.round(shown, 1))})
-        st.pydeck_chart(maps.build_deck([layer], maps.view_state(
+        names = maps.text_layer(maps.region_labels(frame, name_column), "region-names")
+        view, height = maps.fitted_view(
             np.concatenate([np.array(r)[:, 0] for r in frame["polygon"]]),
-            np.concatenate([np.array(r)[:, 1] for r in frame["polygon"]]), 420, 380),
-            "<b>{region}</b><br/>{value}", height=400), key="region_map")
+            np.concatenate([np.array(r)[:, 1] for r in frame["polygon"]]), 420, 400)
+        finite = shown[np.isfinite(shown)]
+        if finite.size:  # the colour scale: which colour means how much
+            st.markdown(results.color_scale_html(
+                t("region_scale", label=str(labels.get(key, key))), float(finite.min()),
+                float(finite.max()), regions.RAMP), unsafe_allow_html=True)
+        st.pydeck_chart(maps.build_deck([layer, names], view, "<b>{region}</b><br/>{value}",
+                                        height=height), key="region_map", height=height)
     with right:
         st.dataframe(regions.region_indicator_table(table, lang), width="stretch")
 

@@ -190,3 +190,16 @@ def map_legend_html(classes: pd.DataFrame, lang: str, lines: list[tuple[str, lis
         for label, (r, g, b, *_) in lines)
     return ("<div class='map-legend' style='font-size:14px;line-height:1.9'>"
             + boxes + hollow + "</div>")
+
+
+def color_scale_html(title: str, low: float, high: float, ramp: tuple, decimals: int = 1) -> str:
+    """A horizontal colour bar from ``low`` to ``high`` for a choropleth (``ramp``: the RGB
+    stops from light to dark); the title is escaped."""
+    from html import escape
+
+    stops = ", ".join(f"rgb({r},{g},{b})" for r, g, b in ramp)
+    return ("<div class='map-scale' style='font-size:13px;margin:2px 0 6px'>"
+            f"<div>{escape(title)}</div><div style='display:flex;align-items:center;gap:6px'>"
+            f"<span>{low:,.{decimals}f}</span><span style='display:inline-block;flex:1;"
+            f"max-width:260px;height:12px;background:linear-gradient(to right, {stops});"
+            f"border:1px solid #999'></span><span>{high:,.{decimals}f}</span></div></div>")
