@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import running_app
+from tests.conftest import REPO_ROOT
 from tests.browser.test_dashboard_browser import exceptions, wait_idle
 from tests.parcel_files import write
 from tests.upload_files import (
@@ -22,6 +23,7 @@ from tests.upload_files import (
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 120_000
+SHOTS = REPO_ROOT / "out" / "screenshots"  # looked at by hand; not asserted
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +68,12 @@ def main_text(page) -> str:
     return page.locator("[data-testid='stMain']").first.inner_text()
 
 
+def shoot(page, name: str) -> None:
+    """A screenshot of the class pickers (Streamlit scrolls its own container, not the page)."""
+    page.get_by_text("地类对应", exact=True).first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / name))
+
+
 def press_import(page) -> None:
     page.get_by_role("button", name="导入", exact=True).click()
     page.wait_for_selector("[data-testid='stAlert']:has-text('已导入')", timeout=TIMEOUT_MS)
@@ -88,6 +96,7 @@ def test_chinese_class_names_get_their_roles_and_text_ids_import(page, upload_ur
     assert "parcel_id" not in text and "land_use" not in text  # pickers named in Chinese
     assert selectbox_value(page, "地块编号列") == "BSM"
     assert selectbox_value(page, "地类列") == "DLMC"
+    shoot(page, "upload_chinese_names.png")
     press_import(page)
     assert exceptions(page) == []
     assert "dltb_cn" in " ".join(page.locator("[data-testid='stAlert']").all_inner_texts())
@@ -102,6 +111,7 @@ def test_wuhan_raster_codes_are_recognised(page, upload_url, files):
     for code, name in wuhan.items():
         assert selectbox_value(page, f"编码 {code} ") == name, code
     assert "武汉" in main_text(page)
+    shoot(page, "upload_wuhan_codes.png")
     assert exceptions(page) == []
 
 
