@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import running_app
-from tests.conftest import REPO_ROOT
 from tests.browser.test_dashboard_browser import exceptions, wait_idle
+from tests.conftest import REPO_ROOT
 from tests.parcel_files import write
 from tests.upload_files import (
     WUHAN_LANDUSE,
