@@ -1,31 +1,19 @@
-"""Pure parts of the trade-off page: which levers can be swept, step values, the sweep runner
-and its charts. No Streamlit here: the runner takes a solve function and a callback.
+"""Pure parts of the trade-off page: frames, charts and the steps table of a sweep.
+
+The sweep itself (levers, which one binds, step values, the runner) is domain logic and
+lives in :mod:`data.sweep`; this module only shapes its points for the page. No Streamlit.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
-from solver.scenario import SECTIONS, Scenario, ScenarioError
+from data.sweep import SweepPoint
 
-#: Sections whose numbers are planning levers (solver settings are not swept).
-LEVER_SECTIONS: tuple[str, ...] = ("farmland", "ecology", "growth", "conversion", "weights")
-#: Ranges a planner usually asks for; other levers get :func:`default_range`'s generic range.
-TYPICAL_RANGES: dict[str, tuple[float, float]] = {
-    "farmland.quota_pct": (90.0, 105.0),
-    "growth.min_new_built_ha": (0.0, 1500.0),
-    "weights.compactness": (0.0, 5.0),
-    "weights.ecology": (0.0, 5.0),
-    "conversion.max_changed_pct": (5.0, 25.0),
-}
 #: Indicators offered for the curves, in this order.
 CURVE_INDICATORS: tuple[str, ...] = (
     "esv_yuan", "new_built_ha", "cropland_ha", "grain_capacity_t", "carbon_t",
@@ -33,142 +21,10 @@ CURVE_INDICATORS: tuple[str, ...] = (
 )
 INFEASIBLE_COLOR = "#c62828"
 FRONTIER_SELECTION = "step"  # a click on a frontier point selects that step's lever value
+EMPTY = "—"  # an empty cell: never "None"
+SAME_REL_TOL = 1e-9  # frontier points closer than this (relative) share one label
 
-
-@dataclass(frozen=True)
-class LeverSpec:
-    """A numeric lever of the scenario: dotted key, allowed bounds (``hi`` may be None), unit."""
-
-    key: str
-    lo: float
-    hi: float | None
-    unit: str
-
-
-@dataclass
-class SweepPoint:
-    """One step of a sweep.
-
-    ``values`` holds the whole-area indicator values (empty without a solution); ``error``
-    the reason a step could not be built (e.g. a value the scenario refuses).
-    """
-
-    value: float
-    scenario: Scenario | None
-    status: str
-    gap: float | None = None
-    wall_time_s: float = 0.0
-    assignment: np.ndarray | None = None
-    values: dict[str, float] = field(default_factory=dict)
-    error: str = ""
-
-    @property
-    def feasible(self) -> bool:
-        return self.assignment is not None
-
-
-def numeric_levers() -> list[LeverSpec]:
-    """Every plain numeric lever of :class:`Scenario` (no per-region tables, no solver knobs)."""
-    specs = []
-    for section in LEVER_SECTIONS:
-        for f in dataclasses.fields(SECTIONS[section]):
-            meta = f.metadata
-            if "lo" in meta and not meta.get("per_region") and f.default is not None:
-                specs.append(LeverSpec(f"{section}.{f.name}", float(meta["lo"]),
-                                       None if meta["hi"] is None else float(meta["hi"]),
-                                       str(meta["unit"])))
-    return specs
-
-
-def lever_value(scenario: Scenario, key: str) -> float:
-    """Current value of a dotted numeric lever."""
-    section, name = key.split(".", 1)
-    return float(getattr(getattr(scenario, section), name))
-
-
-def default_range(scenario: Scenario, spec: LeverSpec) -> tuple[float, float]:
-    """A sensible sweep range around the scenario's value, inside the lever's bounds."""
-    if spec.key in TYPICAL_RANGES:
-        lo, hi = TYPICAL_RANGES[spec.key]
-    else:
-        value = lever_value(scenario, spec.key)
-        span = abs(value) * 0.5 if value else (10.0 if spec.hi is None else (spec.hi - spec.lo) / 4)
-        lo, hi = value - span, value + span
-    lo = max(lo, spec.lo)
-    return lo, hi if spec.hi is None else min(hi, spec.hi)
-
-
-def step_values(lo: float, hi: float, n: int) -> list[float]:
-    """``n`` evenly spaced lever values from ``lo`` to ``hi`` (both included), tidily rounded.
-
-    Raises
-    ------
-    ValueError
-        When ``n < 1`` or ``hi < lo``.
-    """
-    if n < 1 or hi < lo:
-        raise ValueError(f"need n ≥ 1 and lo ≤ hi, got n={n}, lo={lo}, hi={hi}")
-    if n == 1 or hi == lo:
-        return [float(lo)]
-    step = (hi - lo) / (n - 1)
-    decimals = max(0, 2 - int(math.floor(math.log10(step)))) if step > 0 else 2
-    return [round(lo + i * step, decimals) for i in range(n)]
-
-
-SolveFn = Callable[[Scenario, np.ndarray | None], Any]
-EvaluateFn = Callable[[Scenario, Any], dict[str, float]]
-StepCallback = Callable[[int, int, SweepPoint], None]
-
-
-def run_sweep(base: Scenario, key: str, values: list[float], solve: SolveFn,
-              evaluate: EvaluateFn | None = None, on_step: StepCallback | None = None
-              ) -> list[SweepPoint]:
-    """Solve ``base`` with ``key`` set to each of ``values`` in turn.
-
-    Parameters
-    ----------
-    base : Scenario
-        The scenario every step starts from.
-    key : str
-        Dotted lever key, e.g. ``"farmland.quota_pct"``.
-    values : list of float
-        Lever values, solved in this order.
-    solve : callable
-        ``solve(scenario, hint) -> AllocationResult``; ``hint`` is the previous feasible step's
-        assignment (None at first), so neighbouring steps warm-start each other.
-    evaluate : callable, optional
-        ``evaluate(scenario, result) -> {indicator: value}`` for feasible steps.
-    on_step : callable, optional
-        ``on_step(index, n, point)`` after each step (progress bars).
-
-    Returns
-    -------
-    list of SweepPoint
-        One per value; infeasible or unsolved steps have ``feasible == False``.
-    """
-    points, hint = [], None
-    for i, value in enumerate(values):
-        point = _solve_step(base, key, value, hint, solve, evaluate)
-        if point.feasible:
-            hint = point.assignment
-        points.append(point)
-        if on_step is not None:
-            on_step(i, len(values), point)
-    return points
-
-
-def _solve_step(base: Scenario, key: str, value: float, hint: np.ndarray | None,
-                solve: SolveFn, evaluate: EvaluateFn | None) -> SweepPoint:
-    try:
-        scenario = base.with_value(key, value)
-    except ScenarioError as exc:  # e.g. min above max: reported like an infeasible step
-        return SweepPoint(value, None, "INVALID", error=str(exc))
-    result = solve(scenario, hint)
-    point = SweepPoint(value, scenario, str(result.status), result.gap, result.wall_time_s)
-    if result.has_solution:
-        point.assignment = np.asarray(result.assignment)
-        point.values = evaluate(scenario, result) if evaluate is not None else {}
-    return point
+LABEL_MERGE = 0.03  # frontier points within this share of both axes' spans share one label
 
 
 # ---- frames and charts ----------------------------------------------------------------------
@@ -178,11 +34,6 @@ def curve_frame(points: list[SweepPoint], keys: list[str], labels: dict[str, str
     rows = [{"value": p.value, "indicator": k, "label": labels.get(k, k), "y": p.values[k]}
             for p in points if p.feasible for k in keys if k in p.values]
     return pd.DataFrame(rows, columns=["value", "indicator", "label", "y"])
-
-
-def infeasible_values(points: list[SweepPoint]) -> list[float]:
-    """Lever values of the steps without a solution."""
-    return [p.value for p in points if not p.feasible]
 
 
 def clicked_step(selection: dict, points: list[SweepPoint]) -> int | None:
@@ -198,20 +49,64 @@ def clicked_step(selection: dict, points: list[SweepPoint]) -> int | None:
     return matches[0] if matches else None
 
 
-def steps_table(points: list[SweepPoint]) -> pd.DataFrame:
-    """One row per step: lever value, status, gap (%), time (s), note."""
+def flat_indicators(points: list[SweepPoint], keys: list[str], rel_tol: float = 1e-4
+                    ) -> list[str]:
+    """Indicators that do not change across the solved steps (their curve is a flat line)."""
+    flat = []
+    for key in keys:
+        values = [p.values[key] for p in points if p.feasible and key in p.values]
+        if len(values) >= 2:
+            scale = max(1.0, max(abs(v) for v in values))
+            if max(values) - min(values) <= rel_tol * scale:
+                flat.append(key)
+    return flat
+
+
+def steps_table(points: list[SweepPoint], lang: str, status_text: Callable[[str], str],
+                gap_text: Callable[[SweepPoint], str]) -> pd.DataFrame:
+    """One row per step, all cells text (never "None"): lever value, status, objective
+    (points), gap, time (s) and, for steps without a solution, the conflicting levers."""
     return pd.DataFrame({
-        "value": [p.value for p in points], "status": [p.status for p in points],
-        "gap_pct": [None if p.gap is None else round(100 * p.gap, 3) for p in points],
-        "wall_time_s": [round(p.wall_time_s, 2) for p in points],
-        "note": [p.error for p in points]})
+        "value": [f"{p.value:,.4g}" for p in points],
+        "status": [status_text(p.status) for p in points],
+        "objective": [EMPTY if p.objective is None or not p.feasible else f"{p.objective:,.2f}"
+                      for p in points],
+        "gap_pct": [gap_text(p) if p.feasible else EMPTY for p in points],
+        "wall_time_s": [f"{p.wall_time_s:.1f}" for p in points],
+        "note": [p.note(lang) or EMPTY if not p.feasible else EMPTY for p in points]})
 
 
 def frontier_frame(points: list[SweepPoint], x_key: str, y_key: str) -> pd.DataFrame:
-    """``value, x, y`` of feasible steps, in lever order (the line follows the sweep)."""
+    """``value, x, y, label, row`` of feasible steps, in lever order (the line follows the sweep).
+
+    Steps that land on (almost) the same spot share one label, e.g. ``90–100`` on the first of
+    them and none on the others, so labels never print over each other; ``row`` numbers the
+    labelled points (odd ones are labelled below their dot, even ones above).
+    """
     rows = [(p.value, p.values[x_key], p.values[y_key]) for p in points
             if p.feasible and x_key in p.values and y_key in p.values]
-    return pd.DataFrame(rows, columns=["value", "x", "y"])
+    frame = pd.DataFrame(rows, columns=["value", "x", "y"])
+    frame["label"], frame["row"] = _frontier_labels(frame), 0
+    labelled = frame["label"] != ""
+    frame.loc[labelled, "row"] = range(int(labelled.sum()))
+    return frame
+
+
+def _frontier_labels(frame: pd.DataFrame) -> list[str]:
+    if frame.empty:
+        return []
+    span_x = float(frame["x"].max() - frame["x"].min()) or 1.0
+    span_y = float(frame["y"].max() - frame["y"].min()) or 1.0
+    labels, start = [""] * len(frame), 0
+    for i in range(1, len(frame) + 1):
+        same = i < len(frame) and (
+            abs(frame["x"].iat[i] - frame["x"].iat[start]) <= LABEL_MERGE * span_x
+            and abs(frame["y"].iat[i] - frame["y"].iat[start]) <= LABEL_MERGE * span_y)
+        if not same:
+            first, last = frame["value"].iat[start], frame["value"].iat[i - 1]
+            labels[start] = f"{first:,.4g}" if i - 1 == start else f"{first:,.4g}–{last:,.4g}"
+            start = i
+    return labels
 
 
 def _infeasible_marks(values: list[float], y: float, lever_title: str) -> alt.Chart:
@@ -238,7 +133,8 @@ def curve_chart(curve: pd.DataFrame, bad: list[float], lever_title: str, y_title
 
 def frontier_chart(frontier: pd.DataFrame, x_title: str, y_title: str, lever_title: str
                    ) -> alt.Chart:
-    """Scatter + line of two indicators across the sweep, each point labelled by its lever value.
+    """Scatter + line of two indicators across the sweep, labelled by lever value (points on
+    the same spot share one label, see :func:`frontier_frame`).
 
     Clicking a point selects its lever value (selection :data:`FRONTIER_SELECTION`).
     """
@@ -251,5 +147,8 @@ def frontier_chart(frontier: pd.DataFrame, x_title: str, y_title: str, lever_tit
     dots = base.mark_circle(size=110, color="#1565c0").add_params(pick).encode(tooltip=[
         alt.Tooltip("value:Q", title=lever_title), alt.Tooltip("x:Q", title=x_title, format=",.4~g"),
         alt.Tooltip("y:Q", title=y_title, format=",.4~g")])
-    text = base.mark_text(dy=-12, fontSize=11).encode(text=alt.Text("value:Q", format=",.4~g"))
-    return (line + dots + text).properties(height=340)
+    above = base.mark_text(dy=-13, fontSize=12).encode(text="label:N").transform_filter(
+        "datum.label != '' && datum.row % 2 == 0")
+    below = base.mark_text(dy=15, fontSize=12).encode(text="label:N").transform_filter(
+        "datum.label != '' && datum.row % 2 == 1")
+    return (line + dots + above + below).properties(height=340)

@@ -10,9 +10,11 @@ import streamlit as st
 from dashboard import services, ui
 from dashboard.components import charts, panels, results, solving
 from dashboard.components import sweep as sw
+from data import sweep as sweeps
 from data.presets import PRESET_KEYS, list_presets, load_preset
 
 RESULT = "sweep_result"  # the last sweep: kept so a rerun never re-solves
+PLANS = "sweep_plans"    # (store version, preset) → the lever and range that bind there
 
 t, lang = ui.t, ui.lang()
 path = ui.store_path()
@@ -37,12 +39,34 @@ top = st.columns([1, 1.4, 1, 1, 0.8, 1])
 preset = top[0].selectbox(t("preset"), PRESET_KEYS, format_func=preset_names.get,
                           index=PRESET_KEYS.index(link_preset) if link_preset in PRESET_KEYS else 0,
                           key="sweep_preset")
-base = load_preset(preset)
-specs = {spec.key: spec for spec in sw.numeric_levers()}
-lever = top[1].selectbox(t("sweep_lever"), list(specs), key="sweep_lever",
-                         format_func=lambda k: f"{t(k)} · {sw.lever_value(base, k):g}")
+
+
+def default_plan(preset: str) -> sweeps.SweepPlan:
+    """The lever and range that bind on ``preset`` (a few quick probes, once per session)."""
+    plans = st.session_state.setdefault(PLANS, {})
+    if (version, preset) not in plans:
+        with st.spinner(t("sweep_choosing")):
+            plans[(version, preset)] = sweeps.choose_sweep(load_preset(preset),
+                                                           sweeps.objective_probe(land))
+    return plans[(version, preset)]
+
+
+def number(value: float) -> str:
+    return f"{value:,.4g}"
+
+
+plan = default_plan(preset)
+base = plan.base(load_preset(preset))  # eased levers applied: the sweep has feasible steps
+specs = {spec.key: spec for spec in sweeps.numeric_levers()}
+lever_keys = list(specs)
+if st.session_state.get("sweep_lever_preset") != preset:  # a new preset: its binding lever
+    st.session_state["sweep_lever"] = plan.key
+    st.session_state["sweep_lever_preset"] = preset
+lever = top[1].selectbox(t("sweep_lever"), lever_keys, key="sweep_lever",
+                         format_func=lambda k: f"{t(k)} · {sweeps.lever_value(base, k):g}")
 spec = specs[lever]
-lo_default, hi_default = sw.default_range(base, spec)
+lo_default, hi_default = ((plan.lo, plan.hi) if lever == plan.key
+                          else sweeps.default_range(base, spec))
 bounds = {"min_value": spec.lo, "max_value": spec.hi}
 lo = top[2].number_input(t("sweep_from"), value=lo_default, key=f"sweep_lo:{preset}:{lever}",
                          **bounds)
@@ -52,6 +76,18 @@ n_steps = top[4].number_input(t("sweep_steps"), min_value=2, max_value=12, value
                               key="sweep_n")
 time_limit = top[5].number_input(t("sweep_time"), min_value=1.0, max_value=120.0,
                                  value=float(base.solver.time_limit_s), key="sweep_time")
+plan_notes = []
+if plan.eased:
+    plan_notes.append(t("sweep_plan_eased", levers=("、" if lang == "zh" else ", ").join(
+        t("sweep_eased_item", lever=t(k), value=number(v)) for k, v in plan.eased.items())))
+if not plan.binds:
+    plan_notes.append(t("sweep_plan_none"))
+elif lever == plan.key:
+    edge = t("sweep_plan_edge", edge=number(plan.edge)) if plan.edge is not None else ""
+    plan_notes.append(t("sweep_plan_binds", lever=t(plan.key), lo=number(plan.lo),
+                        hi=number(plan.hi), a=f"{plan.objective_lo:.2f}",
+                        b=f"{plan.objective_hi:.2f}", edge=edge))
+st.caption(("" if lang == "zh" else " ").join(plan_notes))
 keys = [k for k in sw.CURVE_INDICATORS if k in indicator_labels]
 picks = st.columns([3, 1, 1])
 plotted = picks[0].multiselect(t("sweep_indicators"), keys, default=keys[:4],
@@ -62,7 +98,7 @@ y_key = picks[2].selectbox(t("sweep_y"), keys, index=keys.index("esv_yuan"),
                            format_func=indicator_labels.get, key="sweep_y")
 
 
-def solve_steps(values: list[float]) -> list[sw.SweepPoint]:
+def solve_steps(values: list[float]) -> list[sweeps.SweepPoint]:
     """Run the sweep with one progress bar across the steps (cached steps return at once)."""
     bar, step = st.progress(0.0), {"i": 0}
     start = base.with_value("solver.time_limit_s", float(time_limit))
@@ -87,11 +123,11 @@ def solve_steps(values: list[float]) -> list[sw.SweepPoint]:
         table = services.indicators(path, version, solving.result_key(version, scenario), codes)
         return results.totals(table)["value"].astype(float).to_dict()
 
-    def advance(i: int, n: int, point: sw.SweepPoint) -> None:
+    def advance(i: int, n: int, point: sweeps.SweepPoint) -> None:
         step["i"] = i + 1
         bar.progress((i + 1) / n)
 
-    points = sw.run_sweep(start, lever, values, solve, evaluate, advance)
+    points = sweeps.run_sweep(start, lever, values, solve, evaluate, advance)
     bar.empty()
     return points
 
@@ -101,7 +137,7 @@ if st.button(t("sweep_run"), type="primary", disabled=ui.read_only()):
     if hi < lo:
         st.error(t("sweep_bad_range"))
     else:
-        values = sw.step_values(float(lo), float(hi), int(n_steps))
+        values = sweeps.step_values(float(lo), float(hi), int(n_steps))
         st.session_state[RESULT] = {"settings": settings, "preset": preset, "lever": lever,
                                     "points": solve_steps(values)}
 
@@ -117,20 +153,27 @@ if shown["settings"] != settings:
 # ---- results --------------------------------------------------------------------------------
 points, swept = shown["points"], shown["lever"]
 lever_title = t(swept)
-bad = sw.infeasible_values(points)
+bad = sweeps.infeasible_values(points)
 if bad:
     st.warning(t("sweep_infeasible", values=", ".join(f"{v:g}" for v in bad)))
 if len(bad) == len(points):
     st.error(t("sweep_all_infeasible"))
 
+solved_values = [p.value for p in points if p.feasible]
+if sweeps.is_flat(points):  # say why, rather than leave flat lines to be puzzled over
+    st.info(t("sweep_flat", lever=lever_title, lo=number(min(solved_values)),
+              hi=number(max(solved_values))))
 if len(bad) < len(points):
     st.subheader(t("sweep_curves"))
     curves = sw.curve_frame(points, plotted, indicator_labels)
+    flat = set(sw.flat_indicators(points, plotted))
     columns = st.columns(2)
     for i, key in enumerate(plotted):
         chart = sw.curve_chart(curves[curves["indicator"] == key], bad, lever_title,
                                f"{indicator_labels[key]} ({units.get(key, '')})")
         columns[i % 2].altair_chart(charts.configure(chart), width="stretch")
+        if key in flat:
+            columns[i % 2].caption(t("sweep_flat_indicator", lever=lever_title))
     st.subheader(t("sweep_frontier"))
     frontier = sw.frontier_frame(points, x_key, y_key)
     event = st.altair_chart(charts.configure(sw.frontier_chart(
@@ -143,12 +186,12 @@ if len(bad) < len(points):
     st.session_state["sweep_clicked"] = clicked
 
 st.subheader(t("sweep_steps_table"))
-steps = sw.steps_table(points)
-steps["status"] = [t("status_" + s) for s in steps["status"]]
-steps["gap_pct"] = [results.gap_tile(p.status, p.gap, t) for p in points]
-st.dataframe(steps.rename(columns={"value": lever_title, "status": t("status"),
-                                   "gap_pct": t("gap_col"), "wall_time_s": t("wall_time_col"),
-                                   "note": t("note")}), hide_index=True, width="stretch")
+steps = sw.steps_table(points, lang, lambda status: t("status_" + status),
+                       lambda p: results.gap_tile(p.status, p.gap, t))
+st.table(steps.rename(columns={"value": lever_title, "status": t("status"),
+                               "objective": t("objective_col"), "gap_pct": t("gap_col"),
+                               "wall_time_s": t("wall_time_col"), "note": t("note")}
+                      ).set_index(lever_title))
 
 solved = [p for p in points if p.status in ("OPTIMAL", "FEASIBLE")]
 if solved:  # the worst step says what holds for every step

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import sweep as sw
+from data import sweep as sweeps
 from data.landscape import load_landscape
 from data.presets import load_preset
 from tests.conftest import REPO_ROOT
@@ -21,7 +22,7 @@ TIMEOUT = 120
 
 
 def test_numeric_levers_cover_the_planning_levers_but_not_solver_knobs():
-    keys = {spec.key for spec in sw.numeric_levers()}
+    keys = {spec.key for spec in sweeps.numeric_levers()}
     assert {"farmland.quota_pct", "growth.min_new_built_ha", "weights.compactness",
             "ecology.min_ecological_pct", "growth.expansion_cap",
             "conversion.max_changed_pct"} <= keys
@@ -31,21 +32,21 @@ def test_numeric_levers_cover_the_planning_levers_but_not_solver_knobs():
 
 def test_default_ranges_stay_inside_the_lever_bounds():
     base = load_preset("balanced")
-    specs = {spec.key: spec for spec in sw.numeric_levers()}
-    assert sw.default_range(base, specs["farmland.quota_pct"]) == (90.0, 105.0)
+    specs = {spec.key: spec for spec in sweeps.numeric_levers()}
+    assert sweeps.default_range(base, specs["farmland.quota_pct"]) == (90.0, 105.0)
     for spec in specs.values():
-        lo, hi = sw.default_range(base, spec)
+        lo, hi = sweeps.default_range(base, spec)
         assert spec.lo <= lo <= hi and (spec.hi is None or hi <= spec.hi), spec.key
 
 
 def test_step_values():
-    assert sw.step_values(90, 105, 4) == [90.0, 95.0, 100.0, 105.0]
-    assert sw.step_values(0, 1, 3) == [0.0, 0.5, 1.0]
-    assert sw.step_values(0, 1, 4) == [0.0, 0.333, 0.667, 1.0]
-    assert sw.step_values(5, 5, 4) == [5.0]
-    assert len(sw.step_values(0, 1500, 7)) == 7
+    assert sweeps.step_values(90, 105, 4) == [90.0, 95.0, 100.0, 105.0]
+    assert sweeps.step_values(0, 1, 3) == [0.0, 0.5, 1.0]
+    assert sweeps.step_values(0, 1, 4) == [0.0, 0.333, 0.667, 1.0]
+    assert sweeps.step_values(5, 5, 4) == [5.0]
+    assert len(sweeps.step_values(0, 1500, 7)) == 7
     with pytest.raises(ValueError):
-        sw.step_values(2, 1, 3)
+        sweeps.step_values(2, 1, 3)
 
 
 def fake_result(feasible: bool, assignment=(0, 1)):
@@ -62,13 +63,13 @@ def test_runner_hints_with_the_previous_feasible_step_and_reports_each_step():
         quota = scenario.farmland.quota_pct
         return fake_result(quota < 100, (int(quota), 0))
 
-    points = sw.run_sweep(load_preset("balanced"), "farmland.quota_pct", [90, 95, 100, 250],
+    points = sweeps.run_sweep(load_preset("balanced"), "farmland.quota_pct", [90, 95, 100, 250],
                           solve, lambda s, r: {"x": float(r.assignment[0])},
                           lambda i, n, p: steps.append((i, n, p.value)))
     assert hints == [None, [90, 0], [95, 0]]  # 250 % is refused before solving
     assert steps == [(0, 4, 90), (1, 4, 95), (2, 4, 100), (3, 4, 250)]
     assert [p.status for p in points] == ["OPTIMAL", "OPTIMAL", "INFEASIBLE", "INVALID"]
-    assert sw.infeasible_values(points) == [100, 250]
+    assert sweeps.infeasible_values(points) == [100, 250]
     assert "quota_pct" in points[-1].error
     assert sw.curve_frame(points, ["x"], {"x": "X"})["y"].tolist() == [90.0, 95.0]
 
@@ -86,22 +87,25 @@ def test_a_real_sweep_marks_the_impossible_step(store_dir):
     land = load_landscape(store_dir / "demo.duckdb")
     base = load_preset("growth").with_value("solver.time_limit_s", 5.0)
     values = [0.0, 300.0, 50_000.0]  # 50,000 ha of new construction in a 12,500 ha county
-    points = sw.run_sweep(base, "growth.min_new_built_ha", values,
+    points = sweeps.run_sweep(base, "growth.min_new_built_ha", values,
                           lambda scenario, hint: solve(land, scenario, hint=hint),
                           lambda scenario, result: {"changed": float(result.changed_area_ha)})
     assert [p.feasible for p in points] == [True, True, False]
     assert points[-1].status == "INFEASIBLE"
-    assert sw.infeasible_values(points) == [50_000.0]
+    assert sweeps.infeasible_values(points) == [50_000.0]
     assert points[1].scenario.growth.min_new_built_ha == 300.0
-    table = sw.steps_table(points)
-    assert table["status"].tolist()[-1] == "INFEASIBLE" and table["gap_pct"].isna().iloc[-1]
+    table = sw.steps_table(points, "zh", str, lambda p: f"{p.gap:.2%}")
+    assert table["status"].tolist()[-1] == "INFEASIBLE" and table["gap_pct"].iloc[-1] == "—"
+    assert points[-1].note("zh") and points[-1].note("en")  # the conflict, in words
+    assert table["note"].iloc[-1] == points[-1].note("zh")
+    assert "None" not in table.to_string()
 
 
 def test_charts_mark_infeasible_steps_and_draw_the_frontier():
-    points = [sw.SweepPoint(v, None, "OPTIMAL", 0.0, 0.1, np.zeros(2), {"a": v, "b": -v})
-              for v in (1.0, 2.0)] + [sw.SweepPoint(3.0, None, "INFEASIBLE")]
+    points = [sweeps.SweepPoint(v, None, "OPTIMAL", 0.0, 0.1, np.zeros(2), {"a": v, "b": -v})
+              for v in (1.0, 2.0)] + [sweeps.SweepPoint(3.0, None, "INFEASIBLE")]
     curve = sw.curve_frame(points, ["a"], {"a": "A"})
-    spec = sw.curve_chart(curve, sw.infeasible_values(points), "lever", "A").to_dict()
+    spec = sw.curve_chart(curve, sweeps.infeasible_values(points), "lever", "A").to_dict()
     marks = [layer["mark"] for layer in spec["layer"]]
     assert any(m.get("shape") == "cross" and m.get("color") == sw.INFEASIBLE_COLOR for m in marks)
     frontier = sw.frontier_frame(points, "a", "b")
