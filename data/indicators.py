@@ -187,6 +187,51 @@ _SPECS: tuple[IndicatorSpec, ...] = (
 )
 INDICATORS: dict[str, IndicatorSpec] = {spec.key: spec for spec in _SPECS}
 
+#: Which way is better per indicator: +1 higher, −1 lower, 0 neutral (a matter of policy, never
+#: highlighted as "best"). Indicators not listed are neutral.
+DIRECTION: dict[str, int] = {
+    "cropland_ha": 1, "grain_capacity_t": 1, "cropland_mean_grade": -1,  # grade 1 is the best
+    "basic_farmland_kept_pct": 1, "esv_yuan": 1, "carbon_t": 1, "ecological_land_ha": 1,
+    "red_line_ecological_pct": 1, "like_adjacency_pct": 1, "mean_patch_area_ha": 1,
+    "built_ha": 0, "new_built_ha": 0, "population": 0, "shdi": 0,
+    "changed_area_ha": -1, "patch_count": -1, "edge_density_m_per_ha": -1,
+    "built_per_capita_gini": -1, "esv_per_capita_gini": -1,
+    "basic_farmland_not_cropland_ha": -1, "built_in_red_line_ha": -1,
+    "new_built_outside_boundary_ha": -1, "cropland_to_built_ha": -1,
+    "cropland_uncompensated_ha": -1,
+}
+#: Indicators shown in a larger unit than they are computed in: key → (divisor, zh, en).
+#: Money is read in 亿元 (10⁸ yuan) in both languages, so zh and en briefings agree.
+DISPLAY_SCALE: dict[str, tuple[float, str, str]] = {
+    "esv_yuan": (1e8, "亿元/年", "CNY 100 million/yr"),
+}
+#: Units of the indicator catalogue as people read them, per language.
+UNIT_TEXT: dict[str, tuple[str, str]] = {
+    "ha": ("公顷", "ha"), "%": ("%", "%"), "t/yr": ("吨/年", "t/yr"), "t C": ("吨碳", "t C"),
+    "yuan/yr": ("元/年", "yuan/yr"), "persons": ("人", "persons"), "count": ("个", "count"),
+    "grade": ("等", "grade"), "m²/person": ("平方米/人", "m²/person"),
+    "per 100 ha": ("个/百公顷", "per 100 ha"), "m/ha": ("米/公顷", "m/ha"), "-": ("", ""),
+}
+
+
+def better_direction(key: str) -> int:
+    """Which way is better for indicator ``key``: +1 higher, −1 lower, 0 neutral."""
+    return DIRECTION.get(key, 0)
+
+
+def display_unit(key: str, unit: str, lang: str) -> str:
+    """The unit people read for indicator ``key`` (computed in ``unit``) in ``lang``."""
+    zh = lang == "zh"
+    if key in DISPLAY_SCALE:
+        return DISPLAY_SCALE[key][1 if zh else 2]
+    pair = UNIT_TEXT.get(unit)
+    return unit if pair is None else pair[0 if zh else 1]
+
+
+def display_value(key: str, value: float) -> float:
+    """``value`` of indicator ``key`` in its display unit (:func:`display_unit`)."""
+    return value / DISPLAY_SCALE[key][0] if key in DISPLAY_SCALE else value
+
 
 def indicator_catalog() -> pd.DataFrame:
     """Every indicator key with group, unit, labels and definition (for docs and the UI)."""

@@ -17,19 +17,8 @@ import pydeck as pdk
 import shapely
 
 from dashboard.components import maps
+from data.indicators import DIRECTION, display_unit, display_value
 
-#: +1 = higher is better, -1 = lower is better, 0 = neutral (never highlighted).
-DIRECTION: dict[str, int] = {
-    "cropland_ha": 1, "grain_capacity_t": 1, "cropland_mean_grade": -1,  # grade 1 is the best
-    "basic_farmland_kept_pct": 1, "esv_yuan": 1, "carbon_t": 1, "ecological_land_ha": 1,
-    "red_line_ecological_pct": 1, "like_adjacency_pct": 1, "mean_patch_area_ha": 1,
-    "built_ha": 0, "new_built_ha": 0, "population": 0, "shdi": 0,
-    "changed_area_ha": -1, "patch_count": -1, "edge_density_m_per_ha": -1,
-    "built_per_capita_gini": -1, "esv_per_capita_gini": -1,
-    "basic_farmland_not_cropland_ha": -1, "built_in_red_line_ha": -1,
-    "new_built_outside_boundary_ha": -1, "cropland_to_built_ha": -1,
-    "cropland_uncompensated_ha": -1,
-}
 #: Rows of the comparison table, in this order (keys missing from a table are skipped).
 TABLE_INDICATORS: tuple[str, ...] = (
     "cropland_ha", "grain_capacity_t", "basic_farmland_kept_pct", "built_ha", "new_built_ha",
@@ -38,6 +27,10 @@ TABLE_INDICATORS: tuple[str, ...] = (
     "built_per_capita_gini", "cropland_to_built_ha", "cropland_uncompensated_ha",
     "new_built_outside_boundary_ha", "built_in_red_line_ha",
 )
+#: Per-region rows of the compare page: (indicator, decimals).
+REGION_INDICATORS: tuple[str, ...] = ("new_built_ha", "cropland_ha", "changed_area_ha",
+                                      "esv_yuan")
+EMPTY = "–"  # an empty cell (never "None")
 #: Indicators of the profile chart (% change vs. the current land use).
 PROFILE_INDICATORS: tuple[str, ...] = (
     "cropland_ha", "grain_capacity_t", "built_ha", "esv_yuan", "carbon_t",
@@ -134,13 +127,19 @@ def comparison_table(scenarios: list[Compared], lang: str, delta_word: str = "Δ
     """The indicator table shown on the page and its highlight mask (same shape).
 
     Columns: indicator label, unit, then per scenario its value and (after the first) its
-    delta vs. the first scenario. The mask marks the best value per row.
+    delta vs. the first scenario. The mask marks the best value per row (which way is
+    better is :data:`data.indicators.DIRECTION`). Values are in the units people read
+    (:func:`data.indicators.display_unit`, e.g. ESV in 亿元/年).
     """
-    matrix = indicator_matrix(scenarios)
-    diff, best = deltas(matrix), best_mask(matrix)
+    best = best_mask(indicator_matrix(scenarios))
+    matrix = indicator_matrix(scenarios).apply(
+        lambda row: row.map(lambda v: display_value(str(row.name), v)), axis=1)
+    diff = deltas(matrix)
     first = totals(scenarios[0].indicators).loc[matrix.index]
+    units = [display_unit(str(k), str(u), lang) for k, u in zip(matrix.index, first["unit"],
+                                                                strict=True)]
     table = pd.DataFrame({"indicator": first["label_zh" if lang == "zh" else "label_en"].to_numpy(),
-                          "unit": first["unit"].to_numpy()}, index=matrix.index)
+                          "unit": units}, index=matrix.index)
     mask = pd.DataFrame(False, index=matrix.index, columns=["indicator", "unit"])
     for i, label in enumerate(matrix.columns):
         table[label], mask[label] = matrix[label], best[label]
@@ -156,7 +155,21 @@ def styled_table(table: pd.DataFrame, mask: pd.DataFrame, delta_word: str = "Δ"
     formats = {c: ("{:+,.2f}" if c.startswith(delta_word + " ") else "{:,.2f}") for c in numeric}
     css = pd.DataFrame(np.where(mask.to_numpy(dtype=bool), BEST_STYLE, ""), index=table.index,
                        columns=table.columns)
-    return table.style.format(formats, na_rep="–").apply(lambda _: css, axis=None)
+    return table.style.format(formats, na_rep=EMPTY).apply(lambda _: css, axis=None)
+
+
+def region_matrix(scenarios: list[Compared], key: str, names: dict[str, str]) -> pd.DataFrame:
+    """One indicator per region (rows, named by ``names``: the page's language) and scenario
+    (columns), in the indicator's display unit; regions a table lacks are NaN."""
+    columns = {}
+    for s in scenarios:
+        rows = s.indicators[(s.indicators["scope_type"] == "region")
+                            & (s.indicators["indicator"] == key)]
+        columns[s.label] = rows.set_index("scope")["value"].astype(float).map(
+            lambda v: display_value(key, v))
+    matrix = pd.DataFrame(columns)
+    matrix.index = [names.get(str(r), str(r)) for r in matrix.index]
+    return matrix
 
 
 # ---- verdicts -------------------------------------------------------------------------------

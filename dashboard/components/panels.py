@@ -293,7 +293,10 @@ def region_section(path: str, version: str, table: pd.DataFrame) -> None:
         st.pydeck_chart(maps.build_deck([layer, names], view, "<b>{region}</b><br/>{value}",
                                         height=height), key="region_map", height=height)
     with right:
-        st.dataframe(regions.region_indicator_table(table, lang), width="stretch")
+        names = regions.region_display_names(services.store_overview(path, version)["regions"],
+                                             lang)  # English names on English pages
+        st.dataframe(regions.styled(regions.region_indicator_table(table, lang, names)),
+                     width="stretch")
 
 
 def large_store_notice(path: str, version: str, text_key: str, *details: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from data.indicators import DISPLAY_SCALE, display_unit, display_value
 from solver import Scenario
 
 #: Editor column → scenario key of the per-region lever it sets.
@@ -43,8 +44,33 @@ def apply_lever_table(scenario: Scenario, table: pd.DataFrame) -> Scenario:
     return scenario
 
 
-def region_indicator_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Regions as rows, the main per-region indicators as columns (labels in ``lang``)."""
+EMPTY = "–"  # an empty cell (never "None")
+
+
+def region_display_names(regions: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Region key (``name_zh``, how indicator tables and levers name regions) → the name shown
+    in ``lang``: ``name_en`` in English where the store has one, else the Chinese name."""
+    keys = regions["name_zh"].astype(str)
+    if lang == "zh" or "name_en" not in regions:
+        return dict(zip(keys, keys, strict=True))
+    shown = [en if isinstance(en, str) and en.strip() else zh
+             for zh, en in zip(keys, regions["name_en"], strict=True)]
+    return dict(zip(keys, shown, strict=True))
+
+
+def styled(frame: pd.DataFrame):
+    """A table for ``st.dataframe``: thousands separators, "–" for missing values."""
+    return frame.style.format(lambda v: EMPTY if pd.isna(v) else f"{v:,.{_decimals(v)}f}")
+
+
+def _decimals(value: float) -> int:
+    return 0 if abs(value) >= 100 or float(value).is_integer() else 1
+
+
+def region_indicator_table(table: pd.DataFrame, lang: str,
+                           names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Regions as rows (named by ``names`` when given, see :func:`region_display_names`), the
+    main per-region indicators as columns (labels in ``lang``)."""
     rows = table[table["scope_type"] == "region"]
     label = "label_zh" if lang == "zh" else "label_en"
     columns = {}
@@ -52,9 +78,15 @@ def region_indicator_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         chosen = rows[rows["indicator"] == key]
         if chosen.empty:
             continue
-        title = f"{chosen[label].iloc[0]} ({chosen['unit'].iloc[0]})"
-        columns[title] = chosen.set_index("scope")["value"].round(decimals)
-    return pd.DataFrame(columns).rename_axis(None)
+        unit = display_unit(key, str(chosen["unit"].iloc[0]), lang)
+        title = f"{chosen[label].iloc[0]} ({unit})" if unit else str(chosen[label].iloc[0])
+        values = chosen.set_index("scope")["value"].astype(float).map(
+            lambda v, k=key: display_value(k, v))
+        columns[title] = values.round(decimals if key not in DISPLAY_SCALE else 2)
+    frame = pd.DataFrame(columns).rename_axis(None)
+    if names:
+        frame.index = [names.get(str(r), str(r)) for r in frame.index]
+    return frame
 
 
 def indicator_by_region(table: pd.DataFrame, key: str, change: bool = False) -> pd.Series:

@@ -10,9 +10,10 @@ import streamlit as st
 from dashboard import services, ui
 from dashboard.components import charts, grid_maps, maps, panels, results, solving
 from dashboard.components import compare as cmp
+from dashboard.components import regions as region_parts
 from data import library
+from data.indicators import display_unit
 from data.presets import PRESET_KEYS, list_presets, load_preset
-from solver import Scenario
 
 MAX_SCENARIOS = 4
 SAVED_CACHE = "compare_saved"  # session cache of loaded saved scenarios (reopened without I/O)
@@ -20,7 +21,9 @@ SAVED_CACHE = "compare_saved"  # session cache of loaded saved scenarios (reopen
 t, lang = ui.t, ui.lang()
 path = ui.store_path()
 version = services.store_version(path)
-classes = services.store_overview(path, version)["classes"]
+overview = services.store_overview(path, version)
+classes = overview["classes"]
+region_names = region_parts.region_display_names(overview["regions"], lang)
 large = services.is_large(path, version)  # presets are solved only when picked
 grid = services.is_grid(path, version)
 preset_names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in list_presets()}
@@ -89,7 +92,7 @@ def gather_saved(name: str) -> cmp.Compared | None:
                      now=saved.current_store_version[:8]))
         table = services.indicators(path, version, f"saved:{saved.token}:{saved.saved_at}",
                                     tuple(int(c) for c in codes))
-    compact = Scenario.from_toml(saved.scenario_toml).weights.compactness > 0
+    compact = saved.uses_compactness  # a period plan's TOML is no single Scenario
     quality = results.quality_sentence(saved.status, saved.gap, compact, t)
     return cmp.Compared(name, codes, table, "saved", saved.stale, quality)
 
@@ -172,9 +175,21 @@ right.dataframe(summary, hide_index=True, width="stretch",
 # ---- indicator table and profile chart ------------------------------------------------------
 st.subheader(t("compare_table"))
 table, mask = cmp.comparison_table(scenarios, lang)
+first_totals = cmp.totals(scenarios[0].indicators)
+indicator_names = first_totals["label_zh" if lang == "zh" else "label_en"].to_dict()
+units = first_totals["unit"].to_dict()
 styled = cmp.styled_table(table.rename(columns={"indicator": t("indicator"), "unit": t("unit")}),
                           mask.rename(columns={"indicator": t("indicator"), "unit": t("unit")}))
-st.dataframe(styled, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+st.table(styled.hide(axis="index"))  # HTML, so a printed or read-aloud page has every number
+
+st.subheader(t("compare_regions"))
+region_key = st.selectbox(t("compare_region_indicator"), cmp.REGION_INDICATORS,
+                          key="compare_region_key", format_func=lambda k: str(
+                              indicator_names.get(k, k)))
+by_region = cmp.region_matrix(scenarios, region_key, region_names)
+st.caption(t("compare_region_unit", unit=display_unit(
+    region_key, str(units.get(region_key, "")), lang)))
+st.table(region_parts.styled(by_region))
 
 st.subheader(t("compare_profile"))
 profile = cmp.profile_frame(scenarios, lang)

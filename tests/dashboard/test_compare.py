@@ -216,7 +216,8 @@ def test_compare_page_shows_verdicts_maps_difference_and_table(app):
     assert len(verdicts) == 2
     assert len(at.get("deck_gl_json_chart")) == 3  # two maps and the difference map
     assert any("用途不同" in c.value for c in at.caption)
-    assert len(at.dataframe) == 2  # from → to summary and the indicator table
+    assert len(at.dataframe) == 1  # from → to summary
+    assert len(at.table) == 2  # the indicator table and the per-township one (HTML: readable)
     assert len(at.get("vega_lite_chart")) == 1  # the profile chart
 
 

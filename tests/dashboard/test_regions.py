@@ -37,7 +37,7 @@ def test_region_indicator_table_has_regions_as_rows():
                  "value": 6.0, "unit": "ha", "label_zh": "c", "label_en": "c", "change": 0.0})
     table = regions.region_indicator_table(pd.DataFrame(rows), "zh")
     assert list(table.index) == list(NAMES)
-    assert table["cropland_ha (ha)"].tolist() == [1.0, 2.0, 3.0]
+    assert table["cropland_ha (公顷)"].tolist() == [1.0, 2.0, 3.0]  # units read in Chinese
 
 
 def test_ramp_runs_light_to_dark_and_greys_missing_values():
