@@ -2,9 +2,12 @@
 
 Everything is inline — CSS, the two land-use maps and the charts are plain SVG drawn from the
 store's simplified WGS 84 geometry — so the file opens offline, can be mailed and printed,
-and needs no CDN, no JavaScript and no matplotlib. Every user-provided string (scenario
-name, lever values, region and class names, solver messages) goes through
-:func:`html.escape`; colours are checked against ``#rrggbb``.
+and needs no CDN, no JavaScript and no matplotlib. The page is the Jinja2 template
+``data/templates/report.html.j2`` with autoescape on: every user-provided string (scenario
+name, lever values, region and class names, solver messages) is escaped there; the SVG
+drawings are built here, escape their own text and are passed in as markup; colours are
+checked against ``#rrggbb``. Wording is :mod:`data.report_text`; numbers are shown in the
+units of :func:`data.indicators.display_unit` (one unit system per language).
 
 Maps are drawn per class as one SVG path of all its parcels, in an equirectangular
 projection scaled by cos(latitude), simplified in pixel space (sub-pixel detail dropped), so
@@ -16,13 +19,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
 import numpy as np
 import pandas as pd
 import shapely
+from markupsafe import Markup
+
+from data.indicators import display_unit, display_value
+from data.report_text import CHOICES, GROUP_NAMES, LEVERS, SECTIONS, STOP, TEXT
 
 if TYPE_CHECKING:
     from data.exports import ExportBundle, StoreTables
@@ -32,75 +41,27 @@ SIMPLIFY_PX = 0.3            # drop detail below this in pixel space
 MAX_MAP_VERTICES = 250_000   # per map; beyond this the simplification tolerance grows
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 LABEL_BUDGET = 27           # half-width characters of a chart label (full text in a tooltip)
-DIAG = ' class="diag"'     # unchanged land on the transition matrix diagonal
 KPIS = ("cropland_ha", "built_ha", "esv_yuan", "carbon_t", "grain_capacity_t",
         "changed_area_ha")
 CHANGE_CHART = ("cropland_ha", "built_ha", "ecological_land_ha", "esv_yuan", "carbon_t",
                 "grain_capacity_t", "like_adjacency_pct", "patch_count")
-
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "国土空间优化配置方案简报", "synthetic": "合成数据（非真实）",
-        "store": "数据库", "version": "版本", "generated": "生成时间", "preset": "预设",
-        "stale": "注意：保存该方案后数据库已更新（保存时版本 {saved}，当前版本 {now}），"
-                 "结果可能与当前数据不符，请重新求解。",
-        "solver": "求解状态", "status": "状态", "objective": "目标值", "bound": "最优界",
-        "gap": "最优性差距", "time": "求解时间", "kpis": "核心指标",
-        "vs": "较现状", "maps": "用地格局：现状与优化方案", "before": "现状用地",
-        "after": "优化方案", "changed": "用途变化图斑（黑框）", "charts": "指标图表",
-        "area_chart": "各类用地面积（ha）：现状（浅色）与方案", "change_chart": "主要指标变化（%）",
-        "region_chart": "各乡镇用途变化面积（ha）", "transitions": "土地利用转移矩阵（ha）",
-        "from_to": "现状 ＼ 方案", "total": "合计", "levers": "方案参数",
-        "section": "类别", "key": "参数", "value": "取值", "indicators": "评价指标（全域）",
-        "indicator": "指标", "baseline": "现状", "scenario": "方案", "change": "变化",
-        "unit": "单位", "none": "无", "share_of_area": "占总面积",
-        "footer": "由国土空间优化配置看板生成；指标定义见 data/indicators.py。",
-        "esv_unit": "万元/年", "no_levers": "未提供方案参数文件。",
-    },
-    "en": {
-        "title": "Land-use allocation briefing", "synthetic": "synthetic data (not real)",
-        "store": "Store", "version": "version", "generated": "Generated", "preset": "Preset",
-        "stale": "Note: the data store changed after this scenario was saved (saved against "
-                 "version {saved}, now {now}); results may not match the current data — "
-                 "solve it again.",
-        "solver": "Solver", "status": "Status", "objective": "Objective", "bound": "Best bound",
-        "gap": "Optimality gap", "time": "Wall time", "kpis": "Key figures",
-        "vs": "vs. current", "maps": "Land use: current and optimized", "before": "Current",
-        "after": "Optimized", "changed": "Parcels changing use (black outline)",
-        "charts": "Indicator charts",
-        "area_chart": "Area by class (ha): current (light) and scenario",
-        "change_chart": "Change of key indicators (%)",
-        "region_chart": "Area changing use by region (ha)",
-        "transitions": "Land-use transition matrix (ha)", "from_to": "current \\ scenario",
-        "total": "Total", "levers": "Scenario levers", "section": "Section", "key": "Key",
-        "value": "Value", "indicators": "Indicators (whole area)", "indicator": "Indicator",
-        "baseline": "Current", "scenario": "Scenario", "change": "Change", "unit": "Unit",
-        "none": "none", "share_of_area": "of total area",
-        "footer": "Generated by the territorial allocation dashboard; indicator definitions "
-                  "in data/indicators.py.",
-        "esv_unit": "M yuan/yr", "no_levers": "No scenario file was given.",
-    },
-}
-STATUS = {
-    "zh": {"OPTIMAL": "最优解（已证明）", "FEASIBLE": "可行解（达到时间上限，未证明最优）",
-           "INFEASIBLE": "无可行解", "UNKNOWN": "时限内未找到解", "MODEL_INVALID": "模型无效"},
-    "en": {"OPTIMAL": "optimal (proven)", "FEASIBLE": "feasible (time limit; not proven optimal)",
-           "INFEASIBLE": "infeasible", "UNKNOWN": "no solution within the time limit",
-           "MODEL_INVALID": "model invalid"},
-}
-GROUP_NAMES = {
-    "zh": {"structure": "用地结构", "food": "粮食安全", "ecology": "生态保护",
-           "development": "城镇发展", "landscape": "景观格局", "balance": "区域均衡",
-           "compliance": "规划合规"},
-    "en": {"structure": "Structure", "food": "Food security", "ecology": "Ecology",
-           "development": "Development", "landscape": "Landscape", "balance": "Balance",
-           "compliance": "Compliance"},
-}
+MEANINGFUL_GAP = 1.0         # a proven gap above 100 % says nothing: shown as "not proven"
+AT_LIMIT = 0.95              # a solve that ran this share of its time limit stopped on it
+NAME_KEYS = ("name", "name_zh", "name_en")  # top-level scenario keys shown in the title
+TEMPLATES = Path(__file__).parent / "templates"
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True,
+                          lstrip_blocks=True)
 
 
 @dataclass(frozen=True, eq=False)
 class ReportData:
-    """Everything the report shows, prepared from a store and an allocation."""
+    """Everything the report shows, prepared from a store and an allocation.
+
+    ``name`` is the scenario's saved name (the title); ``preset`` the preset key it started
+    from, ``preset_names`` its display names ``{"zh": ..., "en": ...}``; ``region_names``
+    maps the regions' Chinese names (how indicator tables name them) to ``{"zh", "en"}``.
+    """
 
     name: str
     meta: Mapping[str, str]
@@ -115,6 +76,8 @@ class ReportData:
     preset: str = ""
     stale: bool = False
     saved_version: str = ""
+    preset_names: Mapping[str, str] = field(default_factory=dict)
+    region_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def report_data(bundle: ExportBundle, tables: StoreTables, codes: np.ndarray,
@@ -128,7 +91,26 @@ def report_data(bundle: ExportBundle, tables: StoreTables, codes: np.ndarray,
                       after=np.asarray(codes), indicators=indicators, transitions=transitions,
                       summary=bundle.summary, levers=levers_table(bundle.scenario_toml),
                       preset=bundle.preset, stale=bundle.stale,
-                      saved_version=bundle.store_version)
+                      saved_version=bundle.store_version,
+                      preset_names=_preset_names(bundle.preset),
+                      region_names=_region_names(tables.regions))
+
+
+def _preset_names(key: str) -> dict[str, str]:
+    from data.presets import list_presets
+
+    for p in list_presets():
+        if p["key"] == key:
+            return {"zh": str(p["name_zh"]), "en": str(p["name_en"])}
+    return {"zh": key, "en": key} if key else {}
+
+
+def _region_names(regions: pd.DataFrame) -> dict[str, dict[str, str]]:
+    names = {}
+    for zh, en in zip(regions["name_zh"].astype(str), regions.get("name_en", regions["name_zh"]),
+                      strict=True):
+        names[zh] = {"zh": zh, "en": en if isinstance(en, str) and en.strip() else zh}
+    return names
 
 
 def render_report(data: ReportData, lang: str = "zh") -> str:
@@ -139,7 +121,7 @@ def render_report(data: ReportData, lang: str = "zh") -> str:
     data : ReportData
         Allocation, store facts, indicators, transitions, solver summary and levers.
     lang : {'zh', 'en'}
-        Language of all labels.
+        Language of all labels and units.
 
     Returns
     -------
@@ -148,16 +130,12 @@ def render_report(data: ReportData, lang: str = "zh") -> str:
     """
     if lang not in TEXT:
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    t = TEXT[lang]
-    sections = [_header(data, lang), _solver(data, lang), _kpis(data, lang),
-                _maps(data, lang), _charts(data, lang), _transitions(data, lang),
-                _levers(data, lang), _indicator_table(data, lang),
-                f"<footer>{_e(t['footer'])}</footer>"]
-    title = f"{t['title']} — {data.name}"
-    return (f"<!DOCTYPE html>\n<html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head>"
-            f"<meta charset=\"utf-8\"><title>{_e(title)}</title>"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<style>{CSS}</style></head><body>{''.join(sections)}</body></html>\n")
+    return _ENV.get_template("report.html.j2").render(
+        t=TEXT[lang], lang_attr="zh-CN" if lang == "zh" else "en", css=Markup(CSS),
+        header=_header(data, lang), solver=_solver(data, lang), kpis=_kpis(data, lang),
+        maps=_maps(data, lang), charts=_charts(data, lang),
+        transitions=_transitions(data, lang), levers=_levers(data, lang),
+        indicators=_indicator_groups(data, lang)) + "\n"
 
 
 CSS = """
@@ -186,7 +164,7 @@ footer{margin-top:30px;color:#777;font-size:12px}
 
 # -- small helpers ------------------------------------------------------------------------------
 def _e(value: object) -> str:
-    """Escaped text of any value (quotes too: it may land in an attribute)."""
+    """Escaped text of any value, for the SVG drawings built here (quotes too: attributes)."""
     return html.escape(str(value), quote=True)
 
 
@@ -205,7 +183,7 @@ def _fmt(value: object, digits: int = 1) -> str:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return _e(value) if value not in (None, "") else "–"
+        return str(value) if value not in (None, "") else "–"
     if not np.isfinite(number):
         return "–"
     if abs(number) >= 1000:
@@ -223,78 +201,114 @@ def _label(row: pd.Series, lang: str) -> str:
     return str(row["label_zh"] if lang == "zh" else row["label_en"])
 
 
-# -- sections -----------------------------------------------------------------------------------
-def _header(data: ReportData, lang: str) -> str:
+def _shown(row: pd.Series, column: str) -> float:
+    """A value of an indicator row in its display unit (e.g. ESV in 亿元)."""
+    return display_value(str(row["indicator"]), float(row[column]))
+
+
+def _unit(row: pd.Series, lang: str) -> str:
+    return display_unit(str(row["indicator"]), str(row["unit"]), lang)
+
+
+# -- sections (plain values for the template; it escapes them) ----------------------------------
+def _header(data: ReportData, lang: str) -> dict[str, Any]:
     t, meta = TEXT[lang], data.meta
-    store_name = meta.get("name_zh" if lang == "zh" else "name_en") or meta.get("name_zh", "")
-    badge = (f"<span class=\"badge\">{_e(t['synthetic'])}</span>"
-             if str(meta.get("synthetic", "")).lower() == "true" else "")
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    preset = f" · {_e(t['preset'])}: {_e(data.preset)}" if data.preset else ""
-    warn = ""
-    if data.stale:
-        text = t["stale"].format(saved=data.saved_version or "?", now=meta.get("version", "?"))
-        warn = f"<div class=\"warn\">{_e(text)}</div>"
-    return (f"<header><h1>{_e(t['title'])} — {_e(data.name)}</h1><div class=\"sub\">"
-            f"{_e(t['store'])}: {_e(store_name)}{badge} · {_e(t['version'])} "
-            f"{_e(meta.get('version', ''))}{preset} · {_e(t['generated'])} {generated}</div>"
-            f"{warn}</header>")
+    stale = (t["stale"].format(saved=data.saved_version or "?", now=meta.get("version", "?"))
+             if data.stale else "")
+    return {"name": report_title_name(data, lang),
+            "store": meta.get("name_zh" if lang == "zh" else "name_en") or meta.get("name_zh", ""),
+            "synthetic": str(meta.get("synthetic", "")).lower() == "true",
+            "version": meta.get("version", ""), "preset": data.preset_names.get(lang, ""),
+            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "stale": stale}
 
 
-def _solver(data: ReportData, lang: str) -> str:
+def report_title_name(data: ReportData, lang: str) -> str:
+    """The scenario's name for the title: its saved name; an unsaved scenario is named by its
+    preset's display name, never by the preset key (``balanced``)."""
+    if data.name in ("", data.preset) or data.name in data.preset_names.values():
+        return data.preset_names.get(lang) or data.name
+    return data.name
+
+
+def _lever_number(data: ReportData, key: str) -> float | None:
+    section, name = key.split(".", 1)
+    rows = data.levers[(data.levers["section"] == section) & (data.levers["key"] == name)]
+    try:
+        return float(rows["value"].iloc[0]) if len(rows) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def gap_text(gap: object, lang: str) -> str:
+    """A proven gap as people read it: '0.80 %', or 'not proven' when it says nothing."""
+    if not isinstance(gap, int | float) or not np.isfinite(gap):
+        return "–"
+    return TEXT[lang]["unproven"] if gap > MEANINGFUL_GAP else f"{float(gap) * 100:.2f} %"
+
+
+def stop_reason(status: str, gap: object, wall_s: object, target_pct: float | None,
+                limit_s: float | None) -> str:
+    """Why a solve stopped, from its facts: a key of :data:`data.report_text.STOP`.
+
+    OPTIMAL is proven; a FEASIBLE result stopped at its gap target when its proven gap is
+    within the target, at its time limit when it ran (nearly) all of it, else for another
+    reason (e.g. the search ran out of moves) — never "time limit" for a solve that stopped
+    at 3.6 s of 10 s.
+    """
+    if status != "FEASIBLE":
+        return "optimal" if status == "OPTIMAL" else status
+    if (isinstance(gap, int | float) and target_pct is not None
+            and gap * 100 <= target_pct + 1e-9):
+        return "gap_target"
+    if isinstance(wall_s, int | float) and limit_s and wall_s >= AT_LIMIT * limit_s:
+        return "time_limit"
+    return "stopped"
+
+
+def _solver(data: ReportData, lang: str) -> dict[str, Any] | None:
     t, s = TEXT[lang], data.summary
     if not s:
-        return ""
-    status = str(s.get("status", ""))
-    gap = s.get("gap")
-    gap_text = f"{float(gap) * 100:.2f} %" if isinstance(gap, int | float) else "–"
-    message = s.get("message_zh" if lang == "zh" else "message") or ""
-    cells = [(t["status"], f"{_e(status)} — {_e(STATUS[lang].get(status, ''))}"),
-             (t["objective"], _fmt(s.get("objective"), 3)),
-             (t["bound"], _fmt(s.get("best_bound"), 3)), (t["gap"], gap_text),
-             (t["time"], f"{_fmt(s.get('wall_time_s'), 2)} s")]
-    rows = "".join(f"<tr><th class=\"t\">{_e(k)}</th><td class=\"t\">{v}</td></tr>"
-                   for k, v in cells)
-    note = f"<p>{_e(message)}</p>" if message else ""
-    return f"<section><h2>{_e(t['solver'])}</h2><table>{rows}</table>{note}</section>"
-
-
-def _kpi_value(indicator: str, value: float, lang: str) -> tuple[float, str]:
-    """Value and unit as shown on a tile (ESV in 万元 or million yuan)."""
-    if indicator == "esv_yuan":
-        return (value / 1e4, TEXT["zh"]["esv_unit"]) if lang == "zh" else (
-            value / 1e6, TEXT["en"]["esv_unit"])
-    return value, ""
-
-
-def _tile(row: pd.Series, data: ReportData, lang: str) -> str:
-    t, key = TEXT[lang], str(row["indicator"])
-    value, unit = _kpi_value(key, float(row["value"]), lang)
-    unit = unit or str(row["unit"])
-    if key == "changed_area_ha":
-        share = _total(data, "changed_area_pct")
-        pct = float(share["value"]) if share is not None else float("nan")
-        detail = f"{_fmt(pct, 2)} % {_e(t['share_of_area'])}"
-        css = ""
-    else:
-        change, _ = _kpi_value(key, float(row["change"]), lang)
-        base = float(row["baseline"])
-        pct = float(row["change"]) / base * 100 if base else float("nan")
-        css = "up" if change > 0 else "down" if change < 0 else ""
-        detail = f"{_e(t['vs'])} {'+' if change > 0 else ''}{_fmt(change)} ({_signed_pct(pct)})"
-    return (f"<div class=\"tile\"><div class=\"l\">{_e(_label(row, lang))}</div>"
-            f"<div class=\"v\">{_fmt(value)} <small>{_e(unit)}</small></div>"
-            f"<div class=\"d {css}\">{detail}</div></div>")
+        return None
+    status, gap, wall = str(s.get("status", "")), s.get("gap"), s.get("wall_time_s")
+    target = _lever_number(data, "solver.target_gap_pct")
+    limit = _lever_number(data, "solver.time_limit_s")
+    reason = stop_reason(status, gap, wall, target, limit)
+    words = STOP.get(reason, ("{status}", "{status}"))[0 if lang == "zh" else 1]
+    sentence = words.format(time=_fmt(wall, 1), limit=f"{limit:g}" if limit else "–",
+                            gap=gap_text(gap, lang), target=f"{target:g}" if target else "–",
+                            status=status)
+    rows = [(t["status"], sentence), (t["objective"], _fmt(s.get("objective"), 3)),
+            (t["bound"], _fmt(s.get("best_bound"), 3)), (t["gap"], gap_text(gap, lang)),
+            (t["time"], t["seconds"].format(s=_fmt(wall, 2)))]
+    # a solved result is described from its facts above; the solver's own line is kept only
+    # when there is no allocation (it says why)
+    message = "" if status in ("OPTIMAL", "FEASIBLE") else (
+        s.get("message_zh" if lang == "zh" else "message") or "")
+    return {"rows": rows, "message": message}
 
 
 def _signed_pct(pct: float) -> str:
     return "–" if not np.isfinite(pct) else f"{pct:+.2f} %"
 
 
-def _kpis(data: ReportData, lang: str) -> str:
+def _tile(row: pd.Series, data: ReportData, lang: str) -> dict[str, str]:
+    t, key = TEXT[lang], str(row["indicator"])
+    if key == "changed_area_ha":
+        share = _total(data, "changed_area_pct")
+        pct = float(share["value"]) if share is not None else float("nan")
+        detail, css = f"{_fmt(pct, 2)} % {t['share_of_area']}", ""
+    else:
+        change, base = _shown(row, "change"), float(row["baseline"])
+        pct = float(row["change"]) / base * 100 if base else float("nan")
+        css = "up" if change > 0 else "down" if change < 0 else ""
+        detail = f"{t['vs']} {'+' if change > 0 else ''}{_fmt(change)} ({_signed_pct(pct)})"
+    return {"label": _label(row, lang), "value": _fmt(_shown(row, "value")),
+            "unit": _unit(row, lang), "detail": detail, "css": css}
+
+
+def _kpis(data: ReportData, lang: str) -> list[dict[str, str]]:
     rows = [r for r in (_total(data, k) for k in KPIS) if r is not None]
-    tiles = "".join(_tile(r, data, lang) for r in rows)
-    return f"<section><h2>{_e(TEXT[lang]['kpis'])}</h2><div class=\"tiles\">{tiles}</div></section>"
+    return [_tile(r, data, lang) for r in rows]
 
 
 # -- maps ---------------------------------------------------------------------------------------
@@ -361,27 +375,22 @@ def svg_map(pixels: np.ndarray, height: float, codes: np.ndarray, classes: pd.Da
             f"aria-label=\"{_e(title)}\"><title>{_e(title)}</title>{''.join(paths)}</svg>")
 
 
-def _legend(data: ReportData, lang: str) -> str:
-    names = _class_names(data, lang)
-    items = [f"<span><i class=\"sw\" style=\"background:{_color(c)}\"></i>{_e(names[int(k)])}"
-             f"</span>" for k, c in zip(data.classes["code"], data.classes["color"], strict=True)]
-    items.append(f"<span><i class=\"sw\" style=\"background:#fff;border:2px solid #000\"></i>"
-                 f"{_e(TEXT[lang]['changed'])}</span>")
-    return f"<div class=\"legend\">{''.join(items)}</div>"
 
-
-def _maps(data: ReportData, lang: str) -> str:
+def _maps(data: ReportData, lang: str) -> dict[str, Any] | None:
     t = TEXT[lang]
     if len(data.geometry) == 0:
-        return ""
+        return None
     pixels, height = _to_pixels(data.geometry)
     pixels = _simplified(pixels)
     changed = np.asarray(data.before) != np.asarray(data.after)
-    before = svg_map(pixels, height, np.asarray(data.before), data.classes, title=t["before"])
-    after = svg_map(pixels, height, np.asarray(data.after), data.classes, changed, t["after"])
-    return (f"<section><h2>{_e(t['maps'])}</h2>{_legend(data, lang)}<div class=\"maps\">"
-            f"<figure><figcaption>{_e(t['before'])}</figcaption>{before}</figure>"
-            f"<figure><figcaption>{_e(t['after'])}</figcaption>{after}</figure></div></section>")
+    names = _class_names(data, lang)
+    legend = [(_color(c), names[int(k)])
+              for k, c in zip(data.classes["code"], data.classes["color"], strict=True)]
+    return {"legend": legend,
+            "before": Markup(svg_map(pixels, height, np.asarray(data.before), data.classes,
+                                     title=t["before"])),
+            "after": Markup(svg_map(pixels, height, np.asarray(data.after), data.classes,
+                                    changed, t["after"]))}
 
 
 # -- charts -------------------------------------------------------------------------------------
@@ -444,6 +453,7 @@ def _bar(value: float, zero: float, span: float, plot_w: float, y: float, h: flo
             f"text-anchor=\"{anchor}\">{_fmt(value)}</text>")
 
 
+
 def _area_chart(data: ReportData, lang: str) -> str:
     rows = data.indicators[(data.indicators["indicator"] == "area_ha")
                            & (data.indicators["scope_type"] == "class")]
@@ -467,70 +477,103 @@ def _change_chart(data: ReportData, lang: str) -> str:
     return svg_bars(labels, [(values, colors, 0.9)], TEXT[lang]["change_chart"])
 
 
+def _region(data: ReportData, name: object, lang: str) -> str:
+    """A region's name in ``lang`` (English where the store has one)."""
+    return data.region_names.get(str(name), {}).get(lang, str(name))
+
+
 def _region_chart(data: ReportData, lang: str) -> str:
     rows = data.indicators[(data.indicators["indicator"] == "changed_area_ha")
                            & (data.indicators["scope_type"] == "region")]
     if rows.empty:
         return ""
-    return svg_bars(rows["scope"].astype(str).tolist(),
+    return svg_bars([_region(data, r, lang) for r in rows["scope"]],
                     [(rows["value"].tolist(), ["#5c6bc0"] * len(rows), 0.9)],
                     TEXT[lang]["region_chart"])
 
 
-def _charts(data: ReportData, lang: str) -> str:
+def _charts(data: ReportData, lang: str) -> list[Markup]:
     charts = [_area_chart(data, lang), _change_chart(data, lang), _region_chart(data, lang)]
-    return (f"<section><h2>{_e(TEXT[lang]['charts'])}</h2><div class=\"charts\">"
-            f"{''.join(charts)}</div></section>")
+    return [Markup(c) for c in charts if c]
 
 
 # -- tables -------------------------------------------------------------------------------------
-def _transitions(data: ReportData, lang: str) -> str:
-    t, matrix = TEXT[lang], data.transitions
+def _transitions(data: ReportData, lang: str) -> dict[str, Any]:
+    matrix = data.transitions
     names = dict(zip(data.classes["key"], data.classes["name_zh" if lang == "zh" else "name_en"],
                      strict=True))
-    head = "".join(f"<th>{_e(names.get(k, k))}</th>" for k in matrix.columns)
-    body = []
-    for i, key in enumerate(matrix.index):
-        cells = "".join(f"<td{DIAG if i == j else ''}>{_fmt(v)}</td>"
-                        for j, v in enumerate(matrix.loc[key]))
-        body.append(f"<tr><th class=\"t\">{_e(names.get(key, key))}</th>{cells}"
-                    f"<td>{_fmt(matrix.loc[key].sum())}</td></tr>")
-    totals = "".join(f"<td>{_fmt(v)}</td>" for v in matrix.sum(axis=0))
-    body.append(f"<tr><th class=\"t\">{_e(t['total'])}</th>{totals}"
-                f"<td>{_fmt(matrix.to_numpy().sum())}</td></tr>")
-    return (f"<section><h2>{_e(t['transitions'])}</h2><table><tr><th class=\"t\">"
-            f"{_e(t['from_to'])}</th>{head}<th>{_e(t['total'])}</th></tr>{''.join(body)}"
-            "</table></section>")
+    rows = [{"name": names.get(key, key), "total": _fmt(matrix.loc[key].sum()),
+             "cells": [(_fmt(v), i == j) for j, v in enumerate(matrix.loc[key])]}
+            for i, key in enumerate(matrix.index)]
+    return {"head": [names.get(k, k) for k in matrix.columns], "rows": rows,
+            "totals": [_fmt(v) for v in matrix.sum(axis=0)],
+            "total": _fmt(matrix.to_numpy().sum())}
 
 
-def _levers(data: ReportData, lang: str) -> str:
+def lever_label(section: str, key: str, lang: str) -> str:
+    """A lever's label in ``lang``; region entries (``region_quota_pct.城关镇``) name the region."""
+    i = 0 if lang == "zh" else 1
+    dotted = f"{section}.{key}" if section else key
+    if dotted in LEVERS:
+        return LEVERS[dotted][i]
+    base, _, region = key.partition(".")
+    if region and f"{section}.{base}" in LEVERS:
+        return f"{LEVERS[f'{section}.{base}'][i]} · {region}"
+    return dotted
+
+
+def lever_value_text(value: object, lang: str) -> str:
+    """A lever value people read: yes/no for switches, words for choices, numbers tidy."""
     t = TEXT[lang]
-    if data.levers.empty:
-        return f"<section><h2>{_e(t['levers'])}</h2><p>{_e(t['no_levers'])}</p></section>"
-    rows = "".join(f"<tr><td class=\"t\">{_e(r.section)}</td><td class=\"t\">{_e(r.key)}</td>"
-                   f"<td class=\"t\">{_e(_lever_text(r.value))}</td></tr>"
-                   for r in data.levers.itertuples(index=False))
-    return (f"<section><h2>{_e(t['levers'])}</h2><table><tr><th class=\"t\">{_e(t['section'])}"
-            f"</th><th class=\"t\">{_e(t['key'])}</th><th class=\"t\">{_e(t['value'])}</th></tr>"
-            f"{rows}</table></section>")
-
-
-def _lever_text(value: object) -> str:
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return t["yes"] if value else t["no"]
+    if isinstance(value, str) and value in CHOICES:
+        return CHOICES[value][0 if lang == "zh" else 1]
+    if isinstance(value, int | float):
+        return f"{value:,.6g}"
     return str(value)
 
 
-def _indicator_table(data: ReportData, lang: str) -> str:
-    t = TEXT[lang]
-    totals = data.indicators[data.indicators["scope_type"] == "total"]
+def _levers(data: ReportData, lang: str) -> list[tuple[str, str, str]]:
+    i = 0 if lang == "zh" else 1
     rows = []
+    for r in data.levers.itertuples(index=False):
+        if not r.section and r.key in NAME_KEYS:
+            continue  # the scenario's own name is the title
+        label = lever_label(str(r.section), str(r.key), lang)
+        if "." in str(r.key):  # a per-region entry: the region in the page's language
+            base, _, region = str(r.key).partition(".")
+            label = label.replace(f" · {region}", f" · {_region(data, region, lang)}")
+        section = SECTIONS.get(str(r.section), (r.section, r.section))[i]
+        value = (_pairs_text(data, r.value, lang) if str(r.key) == "forbidden"
+                 else lever_value_text(r.value, lang))
+        rows.append((section, label, value))
+    return rows
+
+
+def _pairs_text(data: ReportData, value: object, lang: str) -> str:
+    """Forbidden conversions ``[["cropland", "unused"]]`` as ``耕地 → 未利用地``."""
+    import json
+
+    try:
+        pairs = json.loads(str(value))
+    except ValueError:
+        return str(value)
+    names = dict(zip(data.classes["key"].astype(str),
+                     data.classes["name_zh" if lang == "zh" else "name_en"].astype(str),
+                     strict=True))
+    if not pairs:
+        return TEXT[lang]["none"]
+    separator = "；" if lang == "zh" else "; "
+    return separator.join(" → ".join(names.get(str(k), str(k)) for k in pair) for pair in pairs)
+
+
+def _indicator_groups(data: ReportData, lang: str) -> list[dict[str, Any]]:
+    totals = data.indicators[data.indicators["scope_type"] == "total"]
+    groups = []
     for group, part in totals.groupby("group", sort=False):
-        rows.append(f"<tr class=\"g\"><td colspan=\"5\">"
-                    f"{_e(GROUP_NAMES[lang].get(str(group), group))}</td></tr>")
-        rows += [f"<tr><td class=\"t\">{_e(_label(r, lang))}</td><td>{_fmt(r['baseline'], 2)}"
-                 f"</td><td>{_fmt(r['value'], 2)}</td><td>{_fmt(r['change'], 2)}</td>"
-                 f"<td class=\"t\">{_e(r['unit'])}</td></tr>" for _, r in part.iterrows()]
-    head = "".join(f"<th>{_e(t[k])}</th>" for k in ("baseline", "scenario", "change", "unit"))
-    return (f"<section><h2>{_e(t['indicators'])}</h2><table><tr><th class=\"t\">"
-            f"{_e(t['indicator'])}</th>{head}</tr>{''.join(rows)}</table></section>")
+        rows = [{"label": _label(r, lang), "baseline": _fmt(_shown(r, "baseline"), 2),
+                 "value": _fmt(_shown(r, "value"), 2), "change": _fmt(_shown(r, "change"), 2),
+                 "unit": _unit(r, lang)} for _, r in part.iterrows()]
+        groups.append({"name": GROUP_NAMES[lang].get(str(group), str(group)), "rows": rows})
+    return groups

@@ -226,7 +226,11 @@ def test_report_is_self_contained_escaped_and_complete(bundle, tables, tmp_path,
     else:
         assert "synthetic" in body and "Cropland" in body and "Optimality gap" in body
     assert "8.57 %" in body  # the solver's gap
-    assert "FEASIBLE" in body and "quota_pct" in body
+    if lang == "zh":  # what happened, from the facts; levers by their labels, not TOML keys
+        assert "可行解（未证明最优）：用时 12.3 秒停止" in body and "耕地保有量（占现状 %）" in body
+    else:
+        assert "stopped after 12.3 s" in body and "Farmland quota (% of current)" in body
+    assert "quota_pct" not in body and "达到时间上限" not in body
 
 
 def test_report_maps_show_every_parcel_once(bundle, tables):
