@@ -38,7 +38,7 @@ if "levers_ready" not in st.session_state:
         try:
             saved, saved_result = library_panel.open_saved(path, load_land(), link.token)
         except (LibraryError, KeyError) as exc:
-            st.error(str(exc))
+            st.error(library_panel.md_text(str(exc)))  # may quote a saved name
         else:
             saved_scenario = Scenario.from_toml(saved.scenario_toml)
             widgets.set_widgets(saved_scenario, saved.preset or state.DEFAULT_PRESET)
