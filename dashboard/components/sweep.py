@@ -24,7 +24,29 @@ FRONTIER_SELECTION = "step"  # a click on a frontier point selects that step's l
 EMPTY = "—"  # an empty cell: never "None"
 SAME_REL_TOL = 1e-9  # frontier points closer than this (relative) share one label
 
+#: Frontier axes per lever: what the lever moves (x) against what it costs (y).
+FRONTIER_AXES: dict[str, tuple[str, str]] = {
+    "growth.min_new_built_ha": ("new_built_ha", "esv_yuan"),
+    "farmland.quota_pct": ("cropland_ha", "esv_yuan"),
+    "ecology.min_ecological_pct": ("ecological_land_ha", "grain_capacity_t"),
+    "conversion.max_changed_pct": ("changed_area_ha", "esv_yuan"),
+}
+DEFAULT_AXES = ("new_built_ha", "esv_yuan")
+N_PLOTTED = 4
 LABEL_MERGE = 0.03  # frontier points within this share of both axes' spans share one label
+
+
+def frontier_axes(lever: str, keys: list[str]) -> tuple[str, str]:
+    """Default frontier axes for a lever (x: what it moves, y: what that costs), from ``keys``."""
+    x, y = FRONTIER_AXES.get(lever, DEFAULT_AXES)
+    x = x if x in keys else keys[0]
+    y = y if y in keys and y != x else next(k for k in keys if k != x)
+    return x, y
+
+
+def plotted_default(x: str, y: str, keys: list[str], n: int = N_PLOTTED) -> list[str]:
+    """The curves shown first: the frontier's two indicators, then the first others."""
+    return list(dict.fromkeys([x, y, *keys]))[:n]
 
 
 # ---- frames and charts ----------------------------------------------------------------------

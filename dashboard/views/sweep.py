@@ -11,6 +11,7 @@ from dashboard import services, ui
 from dashboard.components import charts, panels, results, solving
 from dashboard.components import sweep as sw
 from data import sweep as sweeps
+from data.indicators import display_unit, display_value
 from data.presets import PRESET_KEYS, list_presets, load_preset
 
 RESULT = "sweep_result"  # the last sweep: kept so a rerun never re-solves
@@ -28,7 +29,7 @@ preset_names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in l
 baseline_codes = tuple(int(c) for c in np.asarray(land.class_codes)[land.current])
 baseline = results.totals(services.indicators(path, version, "baseline", baseline_codes))
 indicator_labels = baseline["label_zh" if lang == "zh" else "label_en"].to_dict()
-units = baseline["unit"].to_dict()
+units = {k: display_unit(k, u, lang) for k, u in baseline["unit"].items()}  # e.g. 亿元/年
 
 st.title(t("sweep_title"))
 st.caption(t("sweep_help"))
@@ -89,13 +90,15 @@ elif lever == plan.key:
                         b=f"{plan.objective_hi:.2f}", edge=edge))
 st.caption(("" if lang == "zh" else " ").join(plan_notes))
 keys = [k for k in sw.CURVE_INDICATORS if k in indicator_labels]
+x_default, y_default = sw.frontier_axes(lever, keys)
 picks = st.columns([3, 1, 1])
-plotted = picks[0].multiselect(t("sweep_indicators"), keys, default=keys[:4],
-                               format_func=indicator_labels.get, key="sweep_plotted")
-x_key = picks[1].selectbox(t("sweep_x"), keys, index=keys.index("new_built_ha"),
-                           format_func=indicator_labels.get, key="sweep_x")
-y_key = picks[2].selectbox(t("sweep_y"), keys, index=keys.index("esv_yuan"),
-                           format_func=indicator_labels.get, key="sweep_y")
+plotted = picks[0].multiselect(t("sweep_indicators"), keys,
+                               default=sw.plotted_default(x_default, y_default, keys),
+                               format_func=indicator_labels.get, key=f"sweep_plotted:{lever}")
+x_key = picks[1].selectbox(t("sweep_x"), keys, index=keys.index(x_default),
+                           format_func=indicator_labels.get, key=f"sweep_x:{lever}")
+y_key = picks[2].selectbox(t("sweep_y"), keys, index=keys.index(y_default),
+                           format_func=indicator_labels.get, key=f"sweep_y:{lever}")
 
 
 def solve_steps(values: list[float]) -> list[sweeps.SweepPoint]:
@@ -121,7 +124,8 @@ def solve_steps(values: list[float]) -> list[sweeps.SweepPoint]:
     def evaluate(scenario, result) -> dict[str, float]:
         codes = tuple(int(c) for c in np.asarray(land.class_codes)[result.assignment])
         table = services.indicators(path, version, solving.result_key(version, scenario), codes)
-        return results.totals(table)["value"].astype(float).to_dict()
+        values = results.totals(table)["value"].astype(float)
+        return {k: display_value(str(k), v) for k, v in values.items()}  # in the shown units
 
     def advance(i: int, n: int, point: sweeps.SweepPoint) -> None:
         step["i"] = i + 1

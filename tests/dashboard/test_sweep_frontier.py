@@ -40,3 +40,13 @@ def test_steps_table_says_why_and_leaves_no_none():
 def test_flat_indicators_are_named():
     points = [step(0, 1.0, 5.0), step(1, 2.0, 5.0), step(2, 3.0, 5.0)]
     assert sw.flat_indicators(points, ["x", "y"]) == ["y"]
+
+
+def test_frontier_axes_follow_the_lever():
+    keys = list(sw.CURVE_INDICATORS)
+    assert sw.frontier_axes("ecology.min_ecological_pct", keys) == ("ecological_land_ha",
+                                                                    "grain_capacity_t")
+    assert sw.frontier_axes("weights.food", keys) == ("new_built_ha", "esv_yuan")
+    assert sw.frontier_axes("farmland.quota_pct", ["esv_yuan", "carbon_t"]) == ("esv_yuan",
+                                                                             "carbon_t")
+    assert sw.plotted_default("cropland_ha", "esv_yuan", keys)[:2] == ["cropland_ha", "esv_yuan"]
