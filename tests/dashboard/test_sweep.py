@@ -141,6 +141,9 @@ def test_sweep_page_runs_marks_infeasible_and_opens_a_point(sweep_page):
     assert not at.exception
     assert any("20000, 40000" in w.value for w in at.warning)  # two steps marked infeasible
     assert len(at.get("vega_lite_chart")) == 5  # four curves and the frontier
+    steps = at.table[0].value  # HTML table, every cell text
+    assert "None" not in steps.to_string()
+    assert steps["差距（%）"].iloc[-1] == "—" and steps["说明"].iloc[-1] not in ("", "—")
     assert at.session_state["sweep_result"]["points"][0].feasible
     at.run()  # a rerun shows the kept sweep without solving again
     assert any("20000, 40000" in w.value for w in at.warning)
