@@ -36,6 +36,7 @@ import re
 import secrets
 import threading
 import time
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -136,6 +137,18 @@ class SavedScenario:
     def is_period_plan(self) -> bool:
         """True for a period plan (``scenario_toml`` is then a ``PeriodScenario`` TOML)."""
         return self.kind == "periods"
+
+    @property
+    def uses_compactness(self) -> bool:
+        """Whether the saved levers weight compactness (its layout is then heuristic), for a
+        single scenario and a period plan alike (base levers or any period's override)."""
+        try:
+            levers = tomllib.loads(self.scenario_toml)
+        except tomllib.TOMLDecodeError:
+            return False
+        sections = [levers, *(p for p in levers.get("periods", []) if isinstance(p, dict))]
+        return any(float((section.get("weights") or {}).get("compactness") or 0) > 0
+                   for section in sections)
 
     @property
     def stale(self) -> bool:

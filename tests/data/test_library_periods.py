@@ -170,3 +170,15 @@ def test_a_layout_1_library_is_migrated_losing_nothing(store, first):  # noqa: F
     assert version == [("2",)]
     save_plan(store, "迁移后分期", overwrite=True)
     assert library.load_scenario(store, name="迁移后分期").is_period_plan
+
+
+@pytest.mark.parametrize("toml, expected", [
+    (TOML, False),
+    (TOML + "\n[weights]\ncompactness = 2.0\n", True),
+    (PLAN_TOML, False),
+    (PLAN_TOML + "\n[periods.weights]\ncompactness = 1.0\n", True),
+    ("not = [toml", False),
+])
+def test_uses_compactness_reads_scenarios_and_plans(store, toml, expected):  # noqa: F811
+    saved = library.save_scenario(store, "紧凑", toml, "", SUMMARY, *payload(store))
+    assert saved.uses_compactness is expected
