@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import state, ui
 from data import library
 from data.exports import MIME, ExportBundle, export_bytes
 from solver import Landscape
@@ -28,6 +29,13 @@ EXPORTS: tuple[tuple[str, str, str], ...] = (
     ("export_xlsx", ".xlsx", "indicators"),
     ("export_report", ".html", "report"),
 )
+#: The pages' URL paths (``dashboard/app.py``): a share link is built from the app's root.
+PAGE_PATHS = ("scenario", "compare", "sweep", "periods", "library", "data", "about")
+#: Library kind → (page script, URL path) that opens it.
+KIND_PAGES = {"single": ("views/scenario.py", ""), "periods": ("views/periods.py", "periods")}
+#: Session keys of a shown result that opening another library entry must forget.
+SHOWN_KEYS = ("levers_ready", "shown", "period_shown", "last_saved_token",
+              "period_last_saved_token")
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,15 @@ class SavedResult:
         return True
 
 
+def md_text(text: object) -> str:
+    """User text made inert for Streamlit's Markdown (success/warning boxes, labels).
+
+    Every ASCII punctuation mark is backslash-escaped (CommonMark allows it for all of them),
+    so a name like ``[x](javascript:…)``, ``**x**``, ``$x$`` or ``:red[x]`` shows as typed.
+    """
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text))
+
+
 def assignment_indices(land: Landscape, table: pd.DataFrame) -> np.ndarray | None:
     """Class index per parcel (solver order) from a saved (parcel_id, land_use code) table.
 
@@ -63,8 +80,13 @@ def assignment_indices(land: Landscape, table: pd.DataFrame) -> np.ndarray | Non
 
 
 def open_saved(path: str, land: Landscape, token: str) -> tuple[library.SavedScenario, SavedResult]:
-    """Load a saved scenario by share token and wrap its result for display."""
+    """Load a saved scenario by share token and wrap its result for display.
+
+    A period plan's token (a link edited by hand, an old bookmark) goes to the periods page.
+    """
     saved = library.load_scenario(path, token=token)
+    if saved.is_period_plan:
+        open_entry(token, saved.kind)
     assignment = assignment_indices(land, saved.assignment)
     if assignment is None:
         raise library.LibraryError(ui.t("saved_mismatch", name=saved.name))
@@ -75,12 +97,86 @@ def open_saved(path: str, land: Landscape, token: str) -> tuple[library.SavedSce
     return saved, result
 
 
-def share_links(token: str) -> tuple[str, str]:
-    """Editable and read-only links of a saved scenario (absolute when the host is known)."""
-    base = str(st.context.url or "").split("?")[0] if hasattr(st.context, "url") else ""
+def app_root(url: str) -> str:
+    """The app's root URL from the address of any of its pages (query and page path cut)."""
+    base = url.split("#")[0].split("?")[0].rstrip("/")
+    head, _, last = base.rpartition("/")
+    return head if last in PAGE_PATHS and head.count("/") >= 2 else base
+
+
+def library_table(table: pd.DataFrame, t, preset_names: dict[str, str]) -> pd.DataFrame:
+    """The library listing as a decision-maker reads it: translated headers and values,
+    "–" where a value is missing (never "None" or "nan").
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`data.library.list_scenarios`.
+    t : callable
+        ``ui.t``: text of a key in the session's language.
+    preset_names : dict
+        Preset key → its name in the session's language.
+    """
+    from dashboard.components import results  # the gap wording of the KPI tile
+
+    def gap(status: object, value: object) -> str:
+        return results.gap_tile(str(status), None if pd.isna(value) else float(value), t)
+
+    shown = pd.DataFrame({
+        t("library_col_name"): table["name"].astype(str),
+        t("library_col_kind"): [t(f"library_kind_{k}") for k in table["kind"].fillna("single")],
+        t("library_col_preset"): [preset_names.get(str(p), str(p)) if p else "–"
+                                  for p in table["preset"].fillna("")],
+        t("library_col_status"): [t(f"status_{s}") for s in table["status"]],
+        t("library_col_gap"): [gap(s, g) for s, g in zip(table["status"], table["gap"],
+                                                         strict=True)],
+        t("library_col_changed"): [f"{v:,.1f}" if pd.notna(v) else "–"
+                                   for v in table["changed_area_ha"]],
+        t("library_col_saved"): [pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") if pd.notna(v)
+                                 else "–" for v in table["saved_at"]],
+        t("library_col_stale"): [t("library_yes") if v else t("library_no")
+                                 for v in table["stale"]],
+    })
+    return shown.fillna("–")
+
+
+def share_links(token: str, kind: str = "single") -> tuple[str, str]:
+    """Editable and read-only links of a saved entry, to the page that shows its kind.
+
+    Absolute when the browser's address is known; a single scenario's link goes to the app's
+    root (the scenario page), a period plan's to ``/periods``, from whichever page.
+    """
+    url = str(getattr(st.context, "url", "") or "")
+    page = KIND_PAGES.get(kind, KIND_PAGES["single"])[1]
     store = st.session_state.get("store_name", "demo")
-    link = f"{base}?store={store}&scenario={token}"
+    link = f"{app_root(url)}/{page}?store={store}&scenario={token}"
     return link, f"{link}&mode=readonly"
+
+
+def open_entry(token: str, kind: str) -> NoReturn:
+    """Go to the page of a library entry and open it there, as its share link would.
+
+    The session keeps its language, lock and store; only the link it opened with is
+    replaced, so the page takes the entry's levers and saved result on its next run.
+    """
+    params = {state.STORE_KEY: st.session_state.get("store_name", "demo"),
+              state.SAVED_KEY: token, state.LANG_KEY: ui.lang()}
+    if ui.mode():
+        params[state.MODE_KEY] = ui.mode()
+    st.session_state["link"] = state.params_to_scenario(params)
+    for key in SHOWN_KEYS:
+        st.session_state.pop(key, None)
+    # st.switch_page clears the query parameters unless given: the token must travel along.
+    st.switch_page(KIND_PAGES.get(kind, KIND_PAGES["single"])[0], query_params=params)
+
+
+def show_share_links(token: str, kind: str = "single") -> None:
+    """The two share links of a saved entry, as copyable code blocks."""
+    editable, read_only = share_links(token, kind)
+    st.caption(ui.t("share_editable"))
+    st.code(editable, language=None)
+    st.caption(ui.t("share_read_only"))
+    st.code(read_only, language=None)
 
 
 def file_stem(name: str) -> str:
@@ -110,17 +206,13 @@ def save_form(path: str, version: str, land: Landscape, scenario, preset: str, r
             saved = library.save_scenario(path, name, scenario.to_toml(), preset, _summary(result),
                                           assignment, table, version, overwrite=overwrite)
         except (library.LibraryError, ValueError) as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))  # may quote the typed name
             return
         st.session_state["last_saved_token"] = saved.token
-        st.success(t("saved", name=saved.name))
+        st.success(t("saved", name=md_text(saved.name)))
     token = st.session_state.get("last_saved_token") or getattr(result, "token", None)
     if token:
-        editable, read_only = share_links(token)
-        st.caption(t("share_editable"))
-        st.code(editable, language=None)
-        st.caption(t("share_read_only"))
-        st.code(read_only, language=None)
+        show_share_links(token)
 
 
 def export_buttons(path: str, name: str, scenario, preset: str, result, land: Landscape,

@@ -1,13 +1,14 @@
-"""Scenario library: every saved scenario of the current store; open, rename, copy, delete."""
+"""Scenario library: every saved scenario and period plan of the current store; open, share,
+rename, copy, delete (after a confirmation)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.components import library_panel, results
+from dashboard.components import library_panel
 from data import library
+from data.presets import list_presets
 
 t = ui.t
 path = ui.store_path()
@@ -17,27 +18,19 @@ if table.empty:
     st.info(t("library_empty"))
     st.stop()
 
-shown = table[["name", "preset", "status", "gap", "changed_area_ha", "saved_at", "stale"]].copy()
-shown["gap"] = [results.gap_tile(str(s), None if pd.isna(g) else float(g), t)
-                for s, g in zip(shown["status"], shown["gap"], strict=True)]
-st.dataframe(shown, hide_index=True, width="stretch")
+preset_names = {p["key"]: p["name_zh" if ui.lang() == "zh" else "name_en"]
+                for p in list_presets()}
+st.dataframe(library_panel.library_table(table, t, preset_names), hide_index=True,
+             width="stretch")
 
-name = st.selectbox(t("library_pick"), table["name"].tolist())
-token = table.loc[table["name"] == name, "token"].iloc[0]
-editable, read_only = library_panel.share_links(token)
-st.caption(t("share_editable"))
-st.code(editable, language=None)
-st.caption(t("share_read_only"))
-st.code(read_only, language=None)
+name = st.selectbox(t("library_pick"), table["name"].tolist(), key="library_pick")
+entry = table.loc[table["name"] == name].iloc[0]
+token, kind = str(entry["token"]), str(entry["kind"] or "single")
+library_panel.show_share_links(token, kind)
 
 open_column, rename_column, copy_column, delete_column = st.columns(4)
 if open_column.button(t("library_open"), type="primary"):
-    # Re-enter the scenario page as if the share link had been opened.
-    for key in ("link", "levers_ready", "shown"):
-        st.session_state.pop(key, None)
-    st.query_params.from_dict({"store": st.session_state.get("store_name", "demo"),
-                               "scenario": token, "lang": ui.lang(), "mode": ui.mode()})
-    st.switch_page("views/scenario.py")
+    library_panel.open_entry(token, kind)  # goes to the scenario or periods page
 
 new_name = st.text_input(t("library_new_name"), disabled=ui.read_only())
 locked = ui.read_only()  # checked again on every action, not only by disabling the buttons
@@ -49,7 +42,17 @@ try:
         library.duplicate_scenario(path, name, new_name)
         st.rerun()
     if delete_column.button(t("library_delete"), disabled=locked) and not locked:
-        library.delete_scenario(path, name)
-        st.rerun()
+        st.session_state["library_confirm_delete"] = name  # asked below before anything goes
+    if st.session_state.get("library_confirm_delete") == name and not locked:
+        st.warning(t("library_delete_confirm", name=library_panel.md_text(name)))
+        yes_column, no_column, _ = st.columns([1, 1, 4])
+        if yes_column.button(t("library_delete_yes"), type="primary", key="library_delete_yes"):
+            library.delete_scenario(path, name)
+            st.session_state.pop("library_confirm_delete", None)
+            st.toast(t("library_deleted", name=library_panel.md_text(name)))
+            st.rerun()
+        if no_column.button(t("library_delete_no"), key="library_delete_no"):
+            st.session_state.pop("library_confirm_delete", None)
+            st.rerun()
 except (library.LibraryError, ValueError) as exc:
-    st.error(str(exc))
+    st.error(library_panel.md_text(str(exc)))  # may quote a user-typed name
