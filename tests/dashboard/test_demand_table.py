@@ -9,7 +9,7 @@ import pytest
 
 from dashboard import i18n
 from dashboard.components import demand
-from dashboard.components.sweep import numeric_levers
+from data.sweep import numeric_levers
 from solver.demand import DemandRow, parse_rows
 
 CLASSES = pd.DataFrame({
