@@ -11,6 +11,7 @@ from dashboard import services, ui
 from dashboard.components import charts, grid_maps, maps, panels, results, solving
 from dashboard.components import compare as cmp
 from dashboard.components import regions as region_parts
+from dashboard.components.library_panel import md_text  # user text inert in Markdown
 from data import library
 from data.indicators import display_unit
 from data.presets import PRESET_KEYS, list_presets, load_preset
@@ -84,11 +85,11 @@ def gather_saved(name: str) -> cmp.Compared | None:
         saved = load_saved(name)
         codes = saved.codes_for(services.parcel_attributes(path, version)["parcel_id"].to_numpy())
     except library.LibraryError as exc:
-        st.error(t("compare_load_failed", name=name, reason=str(exc)))
+        st.error(t("compare_load_failed", name=md_text(name), reason=md_text(exc)))
         return None
     table = saved.indicators
     if saved.stale:  # its baseline is the old store's: recompute against the current data
-        st.warning(t("compare_stale", name=name, saved=saved.store_version[:8],
+        st.warning(t("compare_stale", name=md_text(name), saved=saved.store_version[:8],
                      now=saved.current_store_version[:8]))
         table = services.indicators(path, version, f"saved:{saved.token}:{saved.saved_at}",
                                     tuple(int(c) for c in codes))
@@ -104,7 +105,7 @@ def gather_preset(key: str) -> cmp.Compared | None:
     label = option_label(f"preset:{key}")
     if result is None or not result.has_solution:
         status = t("status_" + str(result.status)) if result is not None else "error"
-        st.warning(t("compare_no_solution", name=label, status=status))
+        st.warning(t("compare_no_solution", name=md_text(label), status=status))
         return None
     codes = np.asarray(load_land().class_codes)[result.assignment]
     table = services.indicators(path, version, result_key, codes)
@@ -127,7 +128,7 @@ if len(scenarios) < 2:
 st.subheader(t("compare_verdicts"))
 for s in scenarios:
     flag = t("compare_stale_flag") if s.stale else ""
-    st.markdown(f"**{s.label}**{flag} — {cmp.verdict(s.indicators, lang)}")
+    st.markdown(f"**{md_text(s.label)}**{flag} — {cmp.verdict(s.indicators, lang)}")
     if s.quality:
         st.caption(s.quality)
 
@@ -137,7 +138,7 @@ class_colors = {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], cla
                                                              strict=True)}
 frame = None if grid else services.map_frame(path, version)  # grid stores: images, no polygons
 for i, (column, s) in enumerate(zip(st.columns(len(scenarios)), scenarios, strict=True)):
-    column.markdown(f"**{s.label}**")
+    column.markdown(f"**{md_text(s.label)}**")
     column.pydeck_chart(scenario_deck(s.codes, f"cmp-{i}", 1400 // len(scenarios)),
                         key=f"compare_map_{i}")
 st.markdown(results.legend_html(classes, lang), unsafe_allow_html=True)
@@ -155,7 +156,7 @@ if diff.empty:
     st.info(t("compare_diff_none"))
 else:
     st.caption(t("compare_diff_caption", n=f"{len(diff):,}", ha=f"{diff['area_ha'].sum():,.0f}",
-                 to=labels[b]))
+                 to=md_text(labels[b])))
 left, right = st.columns([1.4, 1])
 if grid:
     values, palette = grid_maps.difference_values(scenarios[a].codes, scenarios[b].codes, classes)

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 180_000  # 2 cores shared with other browsers: generous
 CJK = re.compile(r"[\u4e00-\u9fff]")
+HOSTILE = "<img src=x onerror=alert(1)> [go](javascript:alert(2)) **bold**"
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,7 @@ def server(tmp_path_factory) -> tuple[str, dict[str, str]]:
     path = tiny_store(folder)
     for name, preset in SAVED:
         save_solved(path, name, preset)
+    save_solved(path, HOSTILE, "growth")  # the newest: picked by default on the compare page
     con = connect(path)
     try:
         regions = store.read_regions(con)
@@ -113,3 +115,14 @@ def test_chinese_compare_table_shows_esv_in_yi_yuan(page, server):
     value = float(esv[2].replace(",", ""))
     assert 0.01 < value < 10_000, esv  # a readable number of 亿元, not 2,602,058,821.03 yuan
     assert "yuan" not in main_text(page)
+
+
+def test_a_hostile_scenario_name_shows_as_typed_on_the_compare_page(page, server):
+    url, _ = server
+    page.goto(f"{url}/compare?lang=en", wait_until="domcontentloaded")
+    wait_done(page, "[data-testid='stTable']")
+    assert exceptions(page) == []
+    main = page.locator("[data-testid='stMain']").first
+    assert main.locator("img[src='x']").count() == 0
+    assert main.locator("a[href^='javascript']").count() == 0
+    assert HOSTILE.replace("**", "") in main_text(page).replace("**", "")
