@@ -43,13 +43,12 @@ def map_size() -> tuple[int, int]:
 
 
 def _deck(frame: pd.DataFrame, codes: np.ndarray, classes: pd.DataFrame, layer_id: str,
-          extra: dict | None, outlines: list) -> tuple[object, int]:
-    # Tooltips (before/after, attributes) only on the optimized map: they double the payload.
+          extra: dict, outlines: list, fitted: tuple[object, int]) -> tuple[object, int]:
+    """The optimized map of a polygon store: polygons with before/after tooltips."""
     colors = maps.color_column(codes[frame["row"].to_numpy()], _class_colors(classes))
-    layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=extra is not None)
-    tooltip = _tooltip(ui.lang()) if extra is not None else None
-    view, height = maps.fitted_view(frame["lon"], frame["lat"], *map_size())
-    return maps.build_deck([layer, *outlines], view, tooltip, height=height), height
+    layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=True)
+    view, height = fitted
+    return maps.build_deck([layer, *outlines], view, _tooltip(ui.lang()), height=height), height
 
 
 def map_lines(chosen: list[str], changes: bool) -> list[tuple[str, list[int]]]:
@@ -99,7 +98,8 @@ def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land:
 
 def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
                    after: np.ndarray, chosen: list[str]) -> tuple[tuple, tuple]:
-    """Current and optimized maps of a parcel store: polygons with tooltips and outlines."""
+    """Current and optimized maps of a parcel store: the current one an image of its parcels,
+    the optimized one polygons with tooltips; zone and change outlines on top."""
     frame = services.map_frame(path, version)
     names = results.class_names(classes, ui.lang())
     rows = frame["row"].to_numpy()
@@ -115,8 +115,12 @@ def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.nd
     else:
         change_layer = None
     optimized = outlines + ([change_layer] if change_layer is not None else [])
-    return (_deck(frame, before, classes, "current", None, outlines),
-            _deck(frame, after, classes, "optimized", extra, optimized))
+    # The current map has no tooltips, so it loses nothing as an image of its parcels (a third
+    # of the polygon payload on every rerun); both maps share the image's view.
+    current = fitted_landuse_deck(path, version, before, classes, "current", outlines)
+    lon, lat = np.array(services.grid_canvas(path, version).corners).T
+    fitted = maps.fitted_view(lon, lat, *map_size())
+    return current, _deck(frame, after, classes, "optimized", extra, optimized, fitted)
 
 
 def _grid_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
@@ -178,9 +182,17 @@ def fitted_landuse_deck(path: str, version: str, codes: np.ndarray, classes: pd.
     return maps.build_deck([layer, *overlays], view, None, height=height), height
 
 
+def store_cells(path: str, version: str) -> pd.DataFrame:
+    """Current use and zone flags per parcel in the solver's order: a grid store's light cell
+    read, a polygon store's attributes (it has no grid columns)."""
+    if services.is_grid(path, version):
+        return services.grid_cells(path, version)
+    return services.parcel_attributes(path, version)
+
+
 def grid_zone_layers(path: str, version: str, flags: list[str]) -> list:
     """Outline images of the chosen zones (red line, basic farmland, urban boundary)."""
-    cells = services.grid_cells(path, version)
+    cells = store_cells(path, version)
     masks = {flag: cells[flag].fillna(False).to_numpy(dtype=bool) for flag in flags}
     return [grid_outline_layer(path, version, mask, f"zone-{flag}", maps.OVERLAY_COLORS[flag])
             for flag, mask in masks.items() if mask.any()]
@@ -310,10 +322,11 @@ def large_store_notice(path: str, version: str, text_key: str, *details: str) ->
 
 
 def current_map(path: str, version: str, classes: pd.DataFrame) -> None:
-    """The current land use of a grid store, alone (before any result)."""
-    if not services.is_grid(path, version):
+    """The current land use of a grid store (or a polygon store drawn as an image), alone
+    (before any result)."""
+    if not image_maps(path, version):
         return
-    codes = services.grid_cells(path, version)["land_use"].to_numpy()
+    codes = store_cells(path, version)["land_use"].to_numpy()
     left, right = st.columns([1.6, 1])
     with left:
         st.markdown(f"**{ui.t('map_current')}**")

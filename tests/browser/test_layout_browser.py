@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 PROJECTOR, LAPTOP = (1280, 720), (1600, 1000)
 MAPS = "[data-testid='stMain'] [data-testid='stDeckGlJsonChart']"
-SWATCHES = "[data-testid='stMain'] span[style*='inline-block']"  # the legend's colour boxes
+SWATCHES = "[data-testid='stMain'] .map-legend span[style*='inline-block']"  # its colour boxes
 NUMBER = re.compile(r"^[−\-+]?[\d,.]+%?$")
 
 
