@@ -64,8 +64,8 @@ COMPARE_TEXT: dict[str, tuple[str, str]] = {
     # issue 15 item 5: a default sweep that binds, and why a curve is flat
     "sweep_choosing": ("正在为该预设寻找起约束作用的参数与范围……",
                        "Finding a lever that binds on this preset, and its range…"),
-    "sweep_plan_binds": ("默认扫描“{lever}” {lo}–{hi}：该参数在此范围内起约束作用，最优目标值从 {a} 分变为 {b} 分{edge}。",
-                         "Default sweep: “{lever}” from {lo} to {hi}: it binds in this range, the optimum moves from {a} to {b} points{edge}."),
+    "sweep_plan_binds": ("默认扫描“{lever}” {lo}–{hi}：该参数在此范围内起约束作用（不计紧凑度的快速试算中，最优目标值从 {a} 分变为 {b} 分）{edge}。",
+                         "Default sweep: “{lever}” from {lo} to {hi}: it binds in this range (in a quick trial without compactness the optimum moves from {a} to {b} points){edge}."),
     "sweep_plan_edge": ("；超过 {edge} 无可行方案", "; at {edge} and beyond there is no feasible allocation"),
     "sweep_plan_none": ("在此预设下，常用参数在可行范围内都不改变最优方案；下面是典型范围，曲线可能是平的。",
                         "On this preset no common lever changes the optimum within its feasible range; the typical range is set, and the curves may be flat."),
