@@ -27,8 +27,8 @@ st.caption(f"{ui.t('source')}: {meta.get('source', '–')} · {ui.t('version')}:
 left, right = st.columns([1.1, 1])
 with left:
     st.subheader(ui.t("store_map"))
-    if services.is_grid(path, version):  # a grid store: one image, never a polygon per cell
-        codes = services.grid_cells(path, version)["land_use"].to_numpy()
+    if panels.image_maps(path, version):  # a grid or many parcels: one image, not polygons
+        codes = panels.store_cells(path, version)["land_use"].to_numpy()
         deck = panels.grid_landuse_deck(path, version, codes, overview["classes"], "landuse",
                                         width_px=600, height_px=480, height=520)
     else:
@@ -40,7 +40,7 @@ with left:
         deck = maps.build_deck([layer], maps.view_state(frame["lon"], frame["lat"], 600, 480),
                                "{parcel_id} · {region} · {area_ha} ha")
     st.pydeck_chart(deck, height=520)
-    if services.is_grid(path, version):
+    if panels.image_maps(path, version):
         st.markdown(results.legend_html(overview["classes"], ui.lang()), unsafe_allow_html=True)
         panels.grid_note(path, version)
 with right:
