@@ -152,10 +152,23 @@ def comparison_table(scenarios: list[Compared], lang: str, delta_word: str = "Δ
 def styled_table(table: pd.DataFrame, mask: pd.DataFrame, delta_word: str = "Δ"):
     """A pandas Styler: numbers with thousands separators, signed deltas, best cells green."""
     numeric = table.select_dtypes("number").columns
-    formats = {c: ("{:+,.2f}" if c.startswith(delta_word + " ") else "{:,.2f}") for c in numeric}
+    formats = {c: (_signed if c.startswith(delta_word + " ") else _plain) for c in numeric}
     css = pd.DataFrame(np.where(mask.to_numpy(dtype=bool), BEST_STYLE, ""), index=table.index,
                        columns=table.columns)
     return table.style.format(formats, na_rep=EMPTY).apply(lambda _: css, axis=None)
+
+
+def _plain(value: float) -> str:
+    """Large numbers without decimals (13,636,025), small ones with two (24.54); "–" if missing."""
+    if pd.isna(value):
+        return EMPTY
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
+
+
+def _signed(value: float) -> str:
+    if pd.isna(value):
+        return EMPTY
+    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+,.2f}"
 
 
 def region_matrix(scenarios: list[Compared], key: str, names: dict[str, str]) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dashboard.components import regions
 from data.indicators import better_direction, display_unit, display_value
@@ -44,3 +45,23 @@ def test_display_units_are_one_system_per_language():
 def test_which_way_is_better_lives_with_the_indicators():
     assert better_direction("cropland_ha") == 1 and better_direction("patch_count") == -1
     assert better_direction("new_built_ha") == 0 and better_direction("no_such_key") == 0
+
+
+def test_compare_table_reads_esv_in_yi_yuan_and_big_numbers_without_decimals():
+    from dashboard.components import compare as cmp
+    from tests.dashboard.test_compare import table
+
+    def scenario(label, esv, carbon):
+        rows = table({"esv_yuan": (esv, 2.5e9), "carbon_t": (carbon, 1.3e7)})
+        rows.loc[rows["indicator"] == "esv_yuan", "unit"] = "yuan/yr"
+        rows.loc[rows["indicator"] == "carbon_t", "unit"] = "t C"
+        return cmp.Compared(label, np.zeros(1), rows)
+
+    both = [scenario("A", 2_602_058_821.03, 13_636_025.0), scenario("B", 2.5e9, 13_187_831.25)]
+    for lang, unit in (("zh", "亿元/年"), ("en", "CNY 100 million/yr")):
+        shown, mask = cmp.comparison_table(both, lang)
+        esv = shown[shown["indicator"] == f"esv_yuan_{lang}"].iloc[0]
+        assert esv["unit"] == unit and esv["A"] == pytest.approx(26.0205882103)
+        html = cmp.styled_table(shown, mask).to_html()
+        assert "26.02" in html and "13,636,025<" in html and "2,602,058,821" not in html
+        assert "-448,194" in html  # the carbon delta, whole tonnes
