@@ -71,6 +71,8 @@ COMPARE_TEXT: dict[str, tuple[str, str]] = {
                         "On this preset no common lever changes the optimum within its feasible range; the typical range is set, and the curves may be flat."),
     "sweep_plan_eased": ("此预设在当前数据上无可行方案，扫描前已将{levers}（仍可行的最严值）。",
                          "This preset has no feasible allocation on this store: before sweeping, {levers} (the strictest value still feasible)."),
+    "sweep_plan_timeout": ("在 {s} 秒内未能判断哪个参数起约束作用（数据较大）；下面是典型范围，曲线可能是平的。",
+                           "Could not tell within {s} s which lever binds (a large store); the typical range is set, and the curves may be flat."),
     "sweep_eased_item": ("“{lever}”设为 {value}", "“{lever}” is set to {value}"),
     "sweep_flat": ("曲线是平的：{lo}–{hi} 各步的最优方案相同（目标值之差不超过已证明的差距），即“{lever}”在此范围内不起约束作用——最优方案本来就满足它。可把范围移向更严的一端，或换一个参数。",
                    "The curves are flat: every step from {lo} to {hi} has the same optimum (the objectives agree within the proven gap), i.e. “{lever}” does not bind in this range — the optimum already meets it. Move the range towards the stricter end or pick another lever."),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ PROBE_TIME_S = 5.0          # time limit of one probe solve
 EDGE_STEPS = 6              # bisection steps towards the feasibility edge
 MAX_DOUBLINGS = 10          # expansion steps before giving up on finding the edge
 FLAT_REL_TOL = 1e-3         # objective changes below this share are "the same optimum"
+PLAN_BUDGET_S = 45.0        # the lever search gives up after this long (large stores)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class SweepPlan:
     objective_hi: float | None = None
     edge: float | None = None
     eased: dict[str, float] = field(default_factory=dict)
+    timed_out: bool = False
 
     def base(self, scenario: Scenario) -> Scenario:
         """``scenario`` with the eased levers applied (the scenario every step starts from)."""
@@ -204,8 +207,13 @@ def objectives_differ(a: float | None, b: float | None, rel_tol: float = FLAT_RE
     return abs(a - b) > rel_tol * max(1.0, abs(a), abs(b))
 
 
+class _OutOfTime(Exception):
+    """The lever search ran past its budget."""
+
+
 def choose_sweep(base: Scenario, probe: Probe,
-                 candidates: tuple[tuple[str, int], ...] = BINDING_CANDIDATES) -> SweepPlan:
+                 candidates: tuple[tuple[str, int], ...] = BINDING_CANDIDATES,
+                 budget_s: float = PLAN_BUDGET_S) -> SweepPlan:
     """The first candidate lever that binds on ``base``, with a range where it does.
 
     For each candidate the range runs from its loose end (the typical range's end, or the
@@ -217,22 +225,44 @@ def choose_sweep(base: Scenario, probe: Probe,
     When the scenario as given is infeasible and a candidate's own value is the cause (its
     loose end is feasible), that lever is eased to its tightest feasible value before the
     next candidate is tried (:attr:`SweepPlan.eased`), so a sweep still has feasible steps.
+    After ``budget_s`` seconds of probing the search stops with the fallback range and
+    ``timed_out=True``.
     """
     specs = {spec.key: spec for spec in numeric_levers()}
     eased: dict[str, float] = {}
+    timed = _with_deadline(probe, time.monotonic() + budget_s)
     for key, tighten in candidates:
         if key not in specs:
             continue
         current = SweepPlan(key, 0.0, 0.0, False, eased=dict(eased)).base(base)
-        plan, tightest = _binding_range(current, specs[key], tighten, probe)
+        try:
+            plan, tightest = _binding_range(current, specs[key], tighten, timed)
+        except _OutOfTime:
+            return _fallback(base, specs, candidates, eased, timed_out=True)
         if plan is not None:
             return dataclasses.replace(plan, eased=dict(eased))
         value = lever_value(base, key)
         if tightest is not None and (value - tightest) * tighten > 0:
             eased[key] = tightest  # the given value is infeasible here: ease it, try the next
+    return _fallback(base, specs, candidates, eased)
+
+
+def _fallback(base: Scenario, specs: dict[str, LeverSpec],
+              candidates: tuple[tuple[str, int], ...], eased: dict[str, float],
+              timed_out: bool = False) -> SweepPlan:
+    """The first candidate's typical range, when no lever was found to bind."""
     key = next(k for k, _ in candidates if k in specs)
     lo, hi = default_range(base, specs[key])
-    return SweepPlan(key, lo, hi, binds=False, eased=eased)
+    return SweepPlan(key, lo, hi, binds=False, eased=eased, timed_out=timed_out)
+
+
+def _with_deadline(probe: Probe, deadline: float) -> Probe:
+    def timed(scenario: Scenario) -> float | None:
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+        return probe(scenario)
+
+    return timed
 
 
 def _within(spec: LeverSpec, value: float) -> float:

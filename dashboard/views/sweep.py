@@ -81,7 +81,9 @@ plan_notes = []
 if plan.eased:
     plan_notes.append(t("sweep_plan_eased", levers=("、" if lang == "zh" else ", ").join(
         t("sweep_eased_item", lever=t(k), value=number(v)) for k, v in plan.eased.items())))
-if not plan.binds:
+if plan.timed_out:
+    plan_notes.append(t("sweep_plan_timeout", s=f"{sweeps.PLAN_BUDGET_S:g}"))
+elif not plan.binds:
     plan_notes.append(t("sweep_plan_none"))
 elif lever == plan.key:
     edge = t("sweep_plan_edge", edge=number(plan.edge)) if plan.edge is not None else ""

@@ -99,3 +99,15 @@ def test_on_a_real_store_the_chosen_range_is_feasible_and_the_optimum_moves(tmp_
     assert all(p.feasible for p in points)
     objectives = {round(p.objective, 2) for p in points}
     assert len(objectives) == 3 and not sweeps.is_flat(points), objectives
+
+
+def test_the_lever_search_stops_at_its_budget():
+    import time
+
+    def slow(scenario):
+        time.sleep(0.05)
+        return 1.0
+
+    started = time.monotonic()
+    plan = sweeps.choose_sweep(load_preset("balanced"), slow, budget_s=0.2)
+    assert plan.timed_out and not plan.binds and time.monotonic() - started < 1.0
