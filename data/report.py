@@ -6,7 +6,7 @@ and needs no CDN, no JavaScript and no matplotlib. The page is the Jinja2 templa
 ``data/templates/report.html.j2`` with autoescape on: every user-provided string (scenario
 name, lever values, region and class names, solver messages) is escaped there; the SVG
 drawings are built here, escape their own text and are passed in as markup; colours are
-checked against ``#rrggbb``. Wording is :mod:`data.report_text`; numbers are shown in the
+checked against ``#rrggbb``. Wording is the catalogue's (:mod:`wording.report`); numbers are shown in the
 units of :func:`data.indicators.display_unit` (one unit system per language).
 
 Maps are drawn per class as one SVG path of all its parcels, in an equirectangular
@@ -30,11 +30,20 @@ import pandas as pd
 import shapely
 from markupsafe import Markup
 
+import wording
 from data.indicators import display_unit, display_value
-from data.report_text import CHOICES, GROUP_NAMES, LEVERS, SECTIONS, STOP, TEXT
 
 if TYPE_CHECKING:
     from data.exports import ExportBundle, StoreTables
+
+
+def _report_words(lang: str) -> dict[str, str]:
+    """The report's headings in ``lang``, from the catalogue's ``report.*`` entries."""
+    return {key.removeprefix("report."): wording.translate(key, lang)
+            for key in wording.TEXT if key.startswith("report.")}
+
+
+TEXT: dict[str, dict[str, str]] = {lang: _report_words(lang) for lang in wording.LANGUAGES}
 
 MAP_WIDTH = 560.0            # px of each map
 SIMPLIFY_PX = 0.3            # drop detail below this in pixel space
@@ -248,7 +257,7 @@ def gap_text(gap: object, lang: str) -> str:
 
 def stop_reason(status: str, gap: object, wall_s: object, target_pct: float | None,
                 limit_s: float | None) -> str:
-    """Why a solve stopped, from its facts: a key of :data:`data.report_text.STOP`.
+    """Why a solve stopped, from its facts: ``report_stop.<key>`` in :mod:`wording.report`.
 
     OPTIMAL is proven; a FEASIBLE result stopped at its gap target when its proven gap is
     within the target, at its time limit when it ran (nearly) all of it, else for another
@@ -273,7 +282,8 @@ def _solver(data: ReportData, lang: str) -> dict[str, Any] | None:
     target = _lever_number(data, "solver.target_gap_pct")
     limit = _lever_number(data, "solver.time_limit_s")
     reason = stop_reason(status, gap, wall, target, limit)
-    words = STOP.get(reason, ("{status}", "{status}"))[0 if lang == "zh" else 1]
+    key = f"report_stop.{reason}"
+    words = wording.translate(key, lang) if key in wording.TEXT else "{status}"
     sentence = words.format(time=_fmt(wall, 1), limit=f"{limit:g}" if limit else "–",
                             gap=gap_text(gap, lang), target=f"{target:g}" if target else "–",
                             status=status)
@@ -512,13 +522,12 @@ def _transitions(data: ReportData, lang: str) -> dict[str, Any]:
 
 def lever_label(section: str, key: str, lang: str) -> str:
     """A lever's label in ``lang``; region entries (``region_quota_pct.城关镇``) name the region."""
-    i = 0 if lang == "zh" else 1
     dotted = f"{section}.{key}" if section else key
-    if dotted in LEVERS:
-        return LEVERS[dotted][i]
+    if dotted in wording.TEXT:
+        return wording.translate(dotted, lang)
     base, _, region = key.partition(".")
-    if region and f"{section}.{base}" in LEVERS:
-        return f"{LEVERS[f'{section}.{base}'][i]} · {region}"
+    if region and f"{section}.{base}" in wording.TEXT:
+        return f"{wording.translate(f'{section}.{base}', lang)} · {region}"
     return dotted
 
 
@@ -527,15 +536,14 @@ def lever_value_text(value: object, lang: str) -> str:
     t = TEXT[lang]
     if isinstance(value, bool):
         return t["yes"] if value else t["no"]
-    if isinstance(value, str) and value in CHOICES:
-        return CHOICES[value][0 if lang == "zh" else 1]
+    if isinstance(value, str) and f"red_line_{value}" in wording.TEXT:  # the choice levers
+        return wording.translate(f"red_line_{value}", lang)
     if isinstance(value, int | float):
         return f"{value:,.6g}"
     return str(value)
 
 
 def _levers(data: ReportData, lang: str) -> list[tuple[str, str, str]]:
-    i = 0 if lang == "zh" else 1
     rows = []
     for r in data.levers.itertuples(index=False):
         if not r.section and r.key in NAME_KEYS:
@@ -544,7 +552,9 @@ def _levers(data: ReportData, lang: str) -> list[tuple[str, str, str]]:
         if "." in str(r.key):  # a per-region entry: the region in the page's language
             base, _, region = str(r.key).partition(".")
             label = label.replace(f" · {region}", f" · {_region(data, region, lang)}")
-        section = SECTIONS.get(str(r.section), (r.section, r.section))[i]
+        section_key = f"report_section.{r.section or 'scenario'}"
+        section = (wording.translate(section_key, lang) if section_key in wording.TEXT
+                   else str(r.section))
         value = (_pairs_text(data, r.value, lang) if str(r.key) == "forbidden"
                  else lever_value_text(r.value, lang))
         rows.append((section, label, value))
@@ -575,5 +585,7 @@ def _indicator_groups(data: ReportData, lang: str) -> list[dict[str, Any]]:
         rows = [{"label": _label(r, lang), "baseline": _fmt(_shown(r, "baseline"), 2),
                  "value": _fmt(_shown(r, "value"), 2), "change": _fmt(_shown(r, "change"), 2),
                  "unit": _unit(r, lang)} for _, r in part.iterrows()]
-        groups.append({"name": GROUP_NAMES[lang].get(str(group), str(group)), "rows": rows})
+        key = f"indicator_group.{group}"
+        groups.append({"name": wording.translate(key, lang) if key in wording.TEXT else str(group),
+                       "rows": rows})
     return groups

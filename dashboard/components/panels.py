@@ -270,7 +270,7 @@ def infeasibility_panel(result, scenario, read_only: bool) -> Scenario | None:
 def _lever_value(value: float | bool, unit: str) -> str:
     """A lever value as the lever panel shows it (on/off for switches)."""
     if isinstance(value, bool):
-        return ui.t("on" if value else "off")
+        return ui.t("switch_on" if value else "switch_off")
     unit_text = ui.t("unit_ha") if unit == "ha" else unit
     return f"{value:,.3f}{unit_text}" if unit == "×" else f"{value:,.1f} {unit_text}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-GRID_TEXT: dict[str, tuple[str, str]] = {
+TEXT: dict[str, tuple[str, str]] = {
     "grid_map_note": ("栅格数据：{n} 个 {cell} 米单元，以图像显示（{w} × {h} 像素，不含单元提示）。",
                       "Grid store: {n} cells of {cell} m, drawn as an image ({w} × {h} px, no "
                       "cell tooltips)."),

@@ -1,8 +1,8 @@
-"""Labels of the compare and trade-off pages (merged into ``i18n.TEXT`` by ``i18n.py``)."""
+"""Labels of the compare and trade-off pages."""
 
 from __future__ import annotations
 
-COMPARE_TEXT: dict[str, tuple[str, str]] = {
+TEXT: dict[str, tuple[str, str]] = {
     "page_compare": ("情景比较", "Compare"),
     "page_sweep": ("权衡曲线", "Trade-off curves"),
     # compare page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-UPLOAD_TEXT: dict[str, tuple[str, str]] = {
+TEXT: dict[str, tuple[str, str]] = {
     "up_col_id": ("地块编号列", "Parcel id column"),
     "up_col_class": ("地类列（地类编码或地类名称）", "Land-use class column (codes or names)"),
     "up_col_region": ("乡镇 / 区名称列（可选）", "Township / district name column (optional)"),
