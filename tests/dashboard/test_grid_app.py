@@ -64,7 +64,7 @@ def test_scenario_page_draws_current_and_optimized_maps_as_images(app, monkeypat
     assert not at.exception
     assert len(at.metric) == 7
     current, optimized, region_map = decks(at)
-    assert layer_types(current) == ["BitmapLayer"]
+    assert layer_types(current) == ["BitmapLayer", "TextLayer"]  # the cells, township names
     # the optimized map: unchanged cells pale, and the edges of converted cells on top
     assert [layer["id"] for layer in optimized["layers"]] == ["optimized", "changes"]
     assert layer_types(optimized) == ["BitmapLayer", "BitmapLayer"]
@@ -72,7 +72,8 @@ def test_scenario_page_draws_current_and_optimized_maps_as_images(app, monkeypat
         image = deck["layers"][0]["image"]
         assert image.startswith("data:image/png;base64,") and len(deck["layers"][0]["bounds"]) == 4
     assert current["layers"][0]["image"] != optimized["layers"][0]["image"]
-    assert layer_types(region_map) == ["PolygonLayer"] and len(region_map["layers"][0]["data"]) == 1
+    assert layer_types(region_map) == ["PolygonLayer", "TextLayer"]
+    assert len(region_map["layers"][0]["data"]) == 1
     assert all(name in legend(at) for name in WUHAN_NAMES)
     assert any("个 90 米单元，以图像显示" in c.value for c in at.caption)
 
@@ -84,7 +85,8 @@ def test_overlays_change_the_grid_images(app):
     assert not at.exception
     current, optimized, _ = decks(at)
     assert optimized["layers"][0]["image"] != highlighted  # no longer pale
-    assert [layer["id"] for layer in current["layers"]] == ["current", "zone-in_urban_boundary"]
+    assert [layer["id"] for layer in current["layers"]] == ["current", "zone-in_urban_boundary",
+                                                            "region-names"]
     assert [layer["id"] for layer in optimized["layers"]] == ["optimized",
                                                               "zone-in_urban_boundary"]
 
