@@ -42,6 +42,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+import wording
 from data.classes import class_roles
 from data.coefficients import SERVICE_KEYS, Coefficients, load_coefficients
 
@@ -65,124 +66,93 @@ class IndicatorSpec:
     key: str
     group: str
     unit: str
-    label_zh: str
-    label_en: str
     definition: str
+
+    @property
+    def label_zh(self) -> str:
+        return wording.translate(f"indicator.{self.key}", "zh")
+
+    @property
+    def label_en(self) -> str:
+        return wording.translate(f"indicator.{self.key}", "en")
 
 
 _SPECS: tuple[IndicatorSpec, ...] = (
     # structure
-    IndicatorSpec("area_ha", "structure", "ha", "面积", "Area",
+    IndicatorSpec("area_ha", "structure", "ha",
                   "area by class (class), of each region (region), of the study area (total)"),
-    IndicatorSpec("area_share_pct", "structure", "%", "用地结构占比", "Share of area",
-                  "class area / study area × 100"),
-    IndicatorSpec("production_space_pct", "structure", "%", "生产空间占比",
-                  "Production space share", "area of classes with sansheng = production"),
-    IndicatorSpec("living_space_pct", "structure", "%", "生活空间占比", "Living space share",
-                  "area of classes with sansheng = living"),
-    IndicatorSpec("ecological_space_pct", "structure", "%", "生态空间占比",
-                  "Ecological space share", "area of classes with sansheng = ecological"),
-    IndicatorSpec("changed_area_ha", "structure", "ha", "用途变化面积", "Area changed",
-                  "area whose use differs from the baseline"),
-    IndicatorSpec("changed_area_pct", "structure", "%", "用途变化比例", "Share changed",
-                  "changed area / area × 100"),
+    IndicatorSpec("area_share_pct", "structure", "%", "class area / study area × 100"),
+    IndicatorSpec("production_space_pct", "structure", "%", "area of classes with sansheng = production"),
+    IndicatorSpec("living_space_pct", "structure", "%", "area of classes with sansheng = living"),
+    IndicatorSpec("ecological_space_pct", "structure", "%", "area of classes with sansheng = ecological"),
+    IndicatorSpec("changed_area_ha", "structure", "ha", "area whose use differs from the baseline"),
+    IndicatorSpec("changed_area_pct", "structure", "%", "changed area / area × 100"),
     # food
-    IndicatorSpec("cropland_ha", "food", "ha", "耕地面积", "Cropland", "area in cropland"),
-    IndicatorSpec("basic_farmland_kept_ha", "food", "ha", "基本农田保有面积",
-                  "Basic farmland kept", "area of is_basic_farmland parcels still cropland"),
-    IndicatorSpec("basic_farmland_kept_pct", "food", "%", "基本农田保有率",
-                  "Basic farmland kept (share)",
+    IndicatorSpec("cropland_ha", "food", "ha", "area in cropland"),
+    IndicatorSpec("basic_farmland_kept_ha", "food", "ha",
+                  "area of is_basic_farmland parcels still cropland"),
+    IndicatorSpec("basic_farmland_kept_pct", "food", "%",
                   "basic farmland kept / basic farmland area × 100 (NaN without basic farmland)"),
-    IndicatorSpec("grain_capacity_t", "food", "t/yr", "粮食生产能力", "Grain capacity",
+    IndicatorSpec("grain_capacity_t", "food", "t/yr",
                   "Σ cropland area × yield of its 耕地质量等别 (unknown grade → default)"),
-    IndicatorSpec("cropland_mean_grade", "food", "grade", "耕地平均质量等别",
-                  "Mean cropland grade", "area-weighted mean 等别 of cropland (1 best)"),
+    IndicatorSpec("cropland_mean_grade", "food", "grade", "area-weighted mean 等别 of cropland (1 best)"),
     # ecology
-    IndicatorSpec("esv_yuan", "ecology", "yuan/yr", "生态系统服务价值", "Ecosystem service value",
+    IndicatorSpec("esv_yuan", "ecology", "yuan/yr",
                   "Σ area × equivalent factors × D (Xie et al. 2015); by class, region, service"),
-    IndicatorSpec("carbon_t", "ecology", "t C", "碳储量", "Carbon storage",
+    IndicatorSpec("carbon_t", "ecology", "t C",
                   "Σ area × (above + below + soil + dead) t C/ha (InVEST pools)"),
-    IndicatorSpec("ecological_land_ha", "ecology", "ha", "生态用地面积", "Ecological land",
-                  "area in forest, grassland or water"),
-    IndicatorSpec("red_line_ecological_ha", "ecology", "ha", "红线内生态用地面积",
-                  "Red-line land in ecological use",
+    IndicatorSpec("ecological_land_ha", "ecology", "ha", "area in forest, grassland or water"),
+    IndicatorSpec("red_line_ecological_ha", "ecology", "ha",
                   "area inside the ecological red line in forest, grassland or water"),
-    IndicatorSpec("red_line_ecological_pct", "ecology", "%", "红线内生态用地比例",
-                  "Red-line land in ecological use (share)",
+    IndicatorSpec("red_line_ecological_pct", "ecology", "%",
                   "red-line ecological area / red-line area × 100 (NaN without red line)"),
     # development
-    IndicatorSpec("population", "development", "persons", "人口", "Population",
+    IndicatorSpec("population", "development", "persons",
                   "regions.population, else Σ parcels.population (fixed across scenarios)"),
-    IndicatorSpec("built_ha", "development", "ha", "建设用地面积", "Construction land",
-                  "area in built-up use"),
-    IndicatorSpec("new_built_ha", "development", "ha", "新增建设用地", "New construction land",
+    IndicatorSpec("built_ha", "development", "ha", "area in built-up use"),
+    IndicatorSpec("new_built_ha", "development", "ha",
                   "area built-up under the assignment but not in the baseline"),
-    IndicatorSpec("built_per_capita_m2", "development", "m²/person", "人均建设用地",
-                  "Construction land per capita",
+    IndicatorSpec("built_per_capita_m2", "development", "m²/person",
                   "built-up m² / population (total: over regions with known population)"),
-    IndicatorSpec("new_built_in_boundary_pct", "development", "%", "新增建设用地边界内比例",
-                  "New construction inside urban boundary",
-                  "new construction inside the urban development boundary / new construction "
-                  "× 100 (NaN without new construction)"),
+    IndicatorSpec("new_built_in_boundary_pct", "development", "%",
+                  "new construction inside the urban development boundary / new construction × 100 (NaN "
+                  "without new construction)"),
     # landscape
-    IndicatorSpec("patch_count", "landscape", "count", "斑块数量 NP", "Number of patches NP",
-                  "connected components of same-use neighbours"),
-    IndicatorSpec("patch_density", "landscape", "per 100 ha", "斑块密度 PD", "Patch density PD",
-                  "NP / study area × 100"),
-    IndicatorSpec("largest_patch_index_pct", "landscape", "%", "最大斑块指数 LPI",
-                  "Largest patch index LPI", "largest patch area / study area × 100"),
-    IndicatorSpec("mean_patch_area_ha", "landscape", "ha", "平均斑块面积", "Mean patch area",
-                  "class area / NP (NaN for an absent class)"),
-    IndicatorSpec("edge_density_m_per_ha", "landscape", "m/ha", "边缘密度 ED",
-                  "Edge density ED",
-                  "shared boundary between different uses / study area; outer boundary not "
-                  "counted; class: edges touching the class"),
-    IndicatorSpec("like_adjacency_pct", "landscape", "%", "聚集度（同类邻接边界比例, PLADJ类比）",
-                  "Aggregation (like shared-boundary share, PLADJ analogue)",
-                  "2·L_ii / (2·L_ii + Σ_k≠i L_ik) by shared length; = FRAGSTATS PLADJ on a "
-                  "rook grid with the border ignored; not He et al. AI"),
-    IndicatorSpec("shdi", "landscape", "-", "香农多样性指数 SHDI", "Shannon diversity SHDI",
-                  "−Σ p ln p over class area shares"),
+    IndicatorSpec("patch_count", "landscape", "count", "connected components of same-use neighbours"),
+    IndicatorSpec("patch_density", "landscape", "per 100 ha", "NP / study area × 100"),
+    IndicatorSpec("largest_patch_index_pct", "landscape", "%", "largest patch area / study area × 100"),
+    IndicatorSpec("mean_patch_area_ha", "landscape", "ha", "class area / NP (NaN for an absent class)"),
+    IndicatorSpec("edge_density_m_per_ha", "landscape", "m/ha",
+                  "shared boundary between different uses / study area; outer boundary not counted; class: "
+                  "edges touching the class"),
+    IndicatorSpec("like_adjacency_pct", "landscape", "%",
+                  "2·L_ii / (2·L_ii + Σ_k≠i L_ik) by shared length; = FRAGSTATS PLADJ on a rook grid with "
+                  "the border ignored; not He et al. AI"),
+    IndicatorSpec("shdi", "landscape", "-", "−Σ p ln p over class area shares"),
     # balance
-    IndicatorSpec("built_per_capita_gini", "balance", "-", "人均建设用地基尼系数",
-                  "Gini of construction land per capita",
+    IndicatorSpec("built_per_capita_gini", "balance", "-",
                   "population-weighted Gini across regions: Σ_ij p_i p_j |x_i − x_j| / (2 μ)"),
-    IndicatorSpec("built_per_capita_theil", "balance", "-", "人均建设用地泰尔指数",
-                  "Theil of construction land per capita",
+    IndicatorSpec("built_per_capita_theil", "balance", "-",
                   "population-weighted Theil T across regions: Σ p_i (x_i/μ) ln(x_i/μ)"),
-    IndicatorSpec("esv_per_capita_gini", "balance", "-", "人均生态系统服务价值基尼系数",
-                  "Gini of ESV per capita", "as built_per_capita_gini, of ESV per person"),
-    IndicatorSpec("esv_per_capita_theil", "balance", "-", "人均生态系统服务价值泰尔指数",
-                  "Theil of ESV per capita", "as built_per_capita_theil, of ESV per person"),
+    IndicatorSpec("esv_per_capita_gini", "balance", "-", "as built_per_capita_gini, of ESV per person"),
+    IndicatorSpec("esv_per_capita_theil", "balance", "-", "as built_per_capita_theil, of ESV per person"),
     # compliance
-    IndicatorSpec("basic_farmland_not_cropland_n", "compliance", "count", "基本农田非耕化图斑数",
-                  "Basic farmland not cropland (parcels)",
+    IndicatorSpec("basic_farmland_not_cropland_n", "compliance", "count",
                   "is_basic_farmland parcels not in cropland"),
-    IndicatorSpec("basic_farmland_not_cropland_ha", "compliance", "ha", "基本农田非耕化面积",
-                  "Basic farmland not cropland (area)", "their area"),
-    IndicatorSpec("built_in_red_line_n", "compliance", "count", "红线内建设用地图斑数",
-                  "Construction inside red line (parcels)", "is_red_line parcels built-up"),
-    IndicatorSpec("built_in_red_line_ha", "compliance", "ha", "红线内建设用地面积",
-                  "Construction inside red line (area)", "their area"),
+    IndicatorSpec("basic_farmland_not_cropland_ha", "compliance", "ha", "their area"),
+    IndicatorSpec("built_in_red_line_n", "compliance", "count", "is_red_line parcels built-up"),
+    IndicatorSpec("built_in_red_line_ha", "compliance", "ha", "their area"),
     IndicatorSpec("new_built_outside_boundary_n", "compliance", "count",
-                  "边界外新增建设用地图斑数", "New construction outside urban boundary (parcels)",
                   "new built-up parcels outside the urban development boundary (the rule)"),
-    IndicatorSpec("new_built_outside_boundary_ha", "compliance", "ha", "边界外新增建设用地面积",
-                  "New construction outside urban boundary (area)", "their area"),
-    IndicatorSpec("built_outside_boundary_n", "compliance", "count", "边界外建设用地图斑数",
-                  "All construction outside urban boundary (parcels)",
+    IndicatorSpec("new_built_outside_boundary_ha", "compliance", "ha", "their area"),
+    IndicatorSpec("built_outside_boundary_n", "compliance", "count",
                   "all built-up parcels outside the boundary, incl. existing villages"),
-    IndicatorSpec("built_outside_boundary_ha", "compliance", "ha", "边界外建设用地面积",
-                  "All construction outside urban boundary (area)", "their area"),
-    IndicatorSpec("cropland_to_built_n", "compliance", "count", "耕地占用图斑数",
-                  "Cropland taken for construction (parcels)",
-                  "baseline cropland parcels now built-up"),
-    IndicatorSpec("cropland_to_built_ha", "compliance", "ha", "建设占用耕地面积",
-                  "Cropland taken for construction (area)", "their area"),
-    IndicatorSpec("cropland_supplemented_ha", "compliance", "ha", "补充耕地面积",
-                  "Cropland supplemented", "area of other baseline uses now cropland"),
-    IndicatorSpec("cropland_uncompensated_ha", "compliance", "ha", "未落实占补平衡面积",
-                  "Cropland loss not compensated",
+    IndicatorSpec("built_outside_boundary_ha", "compliance", "ha", "their area"),
+    IndicatorSpec("cropland_to_built_n", "compliance", "count", "baseline cropland parcels now built-up"),
+    IndicatorSpec("cropland_to_built_ha", "compliance", "ha", "their area"),
+    IndicatorSpec("cropland_supplemented_ha", "compliance", "ha",
+                  "area of other baseline uses now cropland"),
+    IndicatorSpec("cropland_uncompensated_ha", "compliance", "ha",
                   "max(0, cropland_to_built_ha − cropland_supplemented_ha) (占补平衡, area)"),
 )
 INDICATORS: dict[str, IndicatorSpec] = {spec.key: spec for spec in _SPECS}
@@ -200,18 +170,10 @@ DIRECTION: dict[str, int] = {
     "new_built_outside_boundary_ha": -1, "cropland_to_built_ha": -1,
     "cropland_uncompensated_ha": -1,
 }
-#: Indicators shown in a larger unit than they are computed in: key → (divisor, zh, en).
-#: Money is read in 亿元 (10⁸ yuan) in both languages, so zh and en briefings agree.
-DISPLAY_SCALE: dict[str, tuple[float, str, str]] = {
-    "esv_yuan": (1e8, "亿元/年", "CNY 100 million/yr"),
-}
-#: Units of the indicator catalogue as people read them, per language.
-UNIT_TEXT: dict[str, tuple[str, str]] = {
-    "ha": ("公顷", "ha"), "%": ("%", "%"), "t/yr": ("吨/年", "t/yr"), "t C": ("吨碳", "t C"),
-    "yuan/yr": ("元/年", "yuan/yr"), "persons": ("人", "persons"), "count": ("个", "count"),
-    "grade": ("等", "grade"), "m²/person": ("平方米/人", "m²/person"),
-    "per 100 ha": ("个/百公顷", "per 100 ha"), "m/ha": ("米/公顷", "m/ha"), "-": ("", ""),
-}
+#: Indicators shown in a larger unit than they are computed in: key → divisor; the unit's
+#: words are ``unit_display.<key>`` in the catalogue. Money is read in 亿元 (10⁸ yuan) in
+#: both languages, so zh and en briefings agree.
+DISPLAY_SCALE: dict[str, float] = {"esv_yuan": 1e8}
 
 
 def better_direction(key: str) -> int:
@@ -221,16 +183,17 @@ def better_direction(key: str) -> int:
 
 def display_unit(key: str, unit: str, lang: str) -> str:
     """The unit people read for indicator ``key`` (computed in ``unit``) in ``lang``."""
-    zh = lang == "zh"
     if key in DISPLAY_SCALE:
-        return DISPLAY_SCALE[key][1 if zh else 2]
-    pair = UNIT_TEXT.get(unit)
-    return unit if pair is None else pair[0 if zh else 1]
+        return wording.translate(f"unit_display.{key}", lang)
+    if unit == "-":
+        return ""
+    text_key = f"unit.{unit}"
+    return wording.translate(text_key, lang) if text_key in wording.TEXT else unit
 
 
 def display_value(key: str, value: float) -> float:
     """``value`` of indicator ``key`` in its display unit (:func:`display_unit`)."""
-    return value / DISPLAY_SCALE[key][0] if key in DISPLAY_SCALE else value
+    return value / DISPLAY_SCALE[key] if key in DISPLAY_SCALE else value
 
 
 def indicator_catalog() -> pd.DataFrame:
