@@ -97,6 +97,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi_carbon": ("碳储量", "Carbon storage"),
     "kpi_grain": ("粮食生产能力", "Grain capacity"),
     "kpi_changed": ("转换面积", "Changed area"),
+    "parcel_tooltip": ("<b>#{parcel_id}</b> · {region}<br/>现状：{before} → 优化：{after}<br/>{area_ha} 公顷 · 坡度 {slope_deg}° · 耕地等别 {farmland_grade}",
+                       "<b>#{parcel_id}</b> · {region}<br/>Current: {before} → Optimized: {after}<br/>{area_ha} ha · slope {slope_deg}° · grade {farmland_grade}"),
     "map_current": ("现状用地", "Current land use"),
     "map_optimized": ("优化方案", "Optimized allocation"),
     "show_changes": ("突出显示转换地块", "Highlight converted parcels"),

@@ -19,16 +19,16 @@ def _class_colors(classes: pd.DataFrame) -> dict[int, list[int]]:
     return {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], classes["color"], strict=True)}
 
 
-def _tooltip(lang: str) -> str:
-    t = ui.t
-    return (f"<b>#{{parcel_id}}</b> · {{region}}<br/>{t('before')}: {{before}} → {t('after')}: "
-            f"{{after}}<br/>{{area_ha}} ha · {'坡度' if lang == 'zh' else 'slope'} {{slope_deg}}° · "
-            f"{'耕地等别' if lang == 'zh' else 'grade'} {{farmland_grade}}")
+def _tooltip() -> str:
+    """deck.gl's tooltip template of a parcel ({field} names are filled in by deck.gl)."""
+    return ui.t("parcel_tooltip")
 
 
 #: Above this many parcels a polygon store's maps are one image each (as a grid store's):
-#: 100,000 polygons cost tens of MB of JSON on every rerun, an image a few hundred kB.
-POLYGON_IMAGE_MIN = 40_000
+#: polygons with tooltips cost ~260 bytes of JSON a parcel on every rerun (the 18,000-parcel
+#: demo county 4.7 MB, 100,000 parcels tens of MB), an image a few hundred kB. Small stores
+#: keep per-parcel tooltips on the optimized map.
+POLYGON_IMAGE_MIN = 5_000
 
 
 def map_size() -> tuple[int, int]:
@@ -48,7 +48,7 @@ def _deck(frame: pd.DataFrame, codes: np.ndarray, classes: pd.DataFrame, layer_i
     colors = maps.color_column(codes[frame["row"].to_numpy()], _class_colors(classes))
     layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=True)
     view, height = fitted
-    return maps.build_deck([layer, *outlines], view, _tooltip(ui.lang()), height=height), height
+    return maps.build_deck([layer, *outlines], view, _tooltip(), height=height), height
 
 
 def map_lines(chosen: list[str], changes: bool) -> list[tuple[str, list[int]]]:
