@@ -40,3 +40,23 @@ def test_solver_imports_nothing_of_ours_except_its_cli(path):
 def test_the_wording_catalogue_imports_nothing_of_ours(path):
     """Every layer renders its words from ``wording``; it must sit below all of them."""
     assert not imported_top_levels(path) & {"streamlit", "dashboard", "data", "solver"}
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "dashboard" / "views").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_a_page_is_a_function_of_the_page_context(path):
+    """docs/DESIGN.md: ``def page(ctx: PageContext)``; the module only defines things and
+    ends with ``page(page_context())`` (no repeated opening lines at module level)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    body = [node for node in tree.body
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    *definitions, last = body
+    allowed = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign,
+               ast.AnnAssign)
+    assert all(isinstance(node, allowed) for node in definitions)
+    for node in definitions:  # module constants only: no calls into Streamlit or services
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            assert not any(isinstance(n, ast.Call) for n in ast.walk(node.value)), ast.unparse(node)
+    page = next(n for n in definitions if isinstance(n, ast.FunctionDef) and n.name == "page")
+    assert [a.arg for a in page.args.args] == ["ctx"]
+    assert ast.unparse(last) == "page(page_context())"

@@ -45,3 +45,13 @@ def translate(text_key: str, lang: str = "zh", /, **values: object) -> str:
 def both(text_key: str, /, **values: object) -> tuple[str, str]:
     """``(zh, en)`` of ``text_key`` with the same values (for results that carry both)."""
     return translate(text_key, "zh", **values), translate(text_key, "en", **values)
+
+
+def join_list(items, lang: str) -> str:
+    """Items of a list in running text: 甲、乙 in Chinese, "a, b" in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def join_sentences(parts, lang: str) -> str:
+    """Sentences one after another (Chinese needs no space after its full stop)."""
+    return ("" if lang == "zh" else " ").join(parts)

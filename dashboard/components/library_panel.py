@@ -34,7 +34,7 @@ PAGE_PATHS = ("scenario", "compare", "sweep", "periods", "library", "data", "abo
 #: Library kind → (page script, URL path) that opens it.
 KIND_PAGES = {"single": ("views/scenario.py", ""), "periods": ("views/periods.py", "periods")}
 #: Session keys of a shown result that opening another library entry must forget.
-SHOWN_KEYS = ("levers_ready", "shown", "period_shown", "last_saved_token",
+SHOWN_KEYS = ("levers_ready", "shown", "period_shown", "last_saved_token", "last_saved_name",
               "period_last_saved_token")
 
 
@@ -192,8 +192,12 @@ def _summary(result) -> dict:
 
 
 def save_form(path: str, version: str, land: Landscape, scenario, preset: str, result,
-              codes_after: np.ndarray, table: pd.DataFrame) -> None:
-    """Name field and Save button; on success the share links of the saved scenario."""
+              codes_after: np.ndarray, table: pd.DataFrame) -> str | None:
+    """Name field and Save button; on success the share links of the saved scenario.
+
+    Returns the name the shown result was saved under in this session (exports are titled
+    by it), or None.
+    """
     t = ui.t
     with st.form("save_scenario", border=False):
         name = st.text_input(t("save_name"), max_chars=library.MAX_NAME_LENGTH,
@@ -207,12 +211,14 @@ def save_form(path: str, version: str, land: Landscape, scenario, preset: str, r
                                           assignment, table, version, overwrite=overwrite)
         except (library.LibraryError, ValueError) as exc:
             st.error(md_text(str(exc)))  # may quote the typed name
-            return
+            return st.session_state.get("last_saved_name")
         st.session_state["last_saved_token"] = saved.token
+        st.session_state["last_saved_name"] = saved.name
         st.success(t("saved", name=md_text(saved.name)))
     token = st.session_state.get("last_saved_token") or getattr(result, "token", None)
     if token:
         show_share_links(token)
+    return st.session_state.get("last_saved_name")
 
 
 def export_buttons(path: str, name: str, scenario, preset: str, result, land: Landscape,
