@@ -46,9 +46,23 @@ def open_data_page(page, url: str) -> None:
 
 
 def upload(page, label: str, path: Path) -> None:
-    """Put ``path`` into the file uploader whose label contains ``label``."""
+    """Put ``path`` into the file uploader whose label contains ``label``, and wait until the
+    box shows it and the rerun it starts has ended (an upload sent during a rerun can be lost
+    on a loaded machine)."""
     box = page.locator("[data-testid='stFileUploader']").filter(has_text=label).first
     box.locator("input[type='file']").set_input_files(str(path))
+    box.get_by_text(path.name).first.wait_for(timeout=TIMEOUT_MS)
+    wait_running_ended(page)
+
+
+def wait_running_ended(page) -> None:
+    """Until Streamlit's running indicator is gone (twice in a row, half a second apart)."""
+    running = page.locator("[data-testid='stStatusWidget'] button")
+    deadline = time.time() + TIMEOUT_MS / 1000
+    quiet = 0
+    while time.time() < deadline and quiet < 2:
+        quiet = quiet + 1 if running.count() == 0 else 0
+        page.wait_for_timeout(500)
 
 
 def selectbox_value(page, label: str, root: str = "[data-testid='stMain']") -> str:
@@ -75,6 +89,7 @@ def shoot(page, name: str) -> None:
 
 
 def press_import(page) -> None:
+    wait_running_ended(page)
     page.get_by_role("button", name="导入", exact=True).click()
     page.wait_for_selector("[data-testid='stAlert']:has-text('已导入')", timeout=TIMEOUT_MS)
     wait_idle(page)
