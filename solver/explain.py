@@ -367,6 +367,7 @@ def explain_infeasibility(landscape: Landscape, scenario: Scenario,
     # a lever that would have to leave its allowed range cannot be the fix on its own
     alt = tuple(a for a in (_suggestion(inst, k, v, v) for k, v in alone.items()
                             if k not in conflicting and v > 0) if _in_range(a))
+    alt += _boundary_rule_fix(landscape, scenario, ctx, conflicting, t0 + time_limit_s)
     zh, en = _messages(ctx, sugg, alt)
     return Explanation(zh, en, sugg, ctx, alternatives=alt)
 
@@ -420,6 +421,28 @@ def _alone_slacks(inst: Instance, names: list[str], conflicting: list[str],
         if res and res.get(name, 0) > 0:
             out[name] = res[name]
     return out
+
+
+def _boundary_rule_fix(landscape: Landscape, scenario: Scenario, ctx: dict[str, float],
+                       conflicting: list[str], deadline: float) -> tuple[Suggestion, ...]:
+    """Switching off "new construction only inside the urban boundary" as a fix of its own,
+    when no land may become construction land and a growth target conflicts: typical of a
+    store without a mapped 城镇开发边界 (a land-cover raster), where the elastic model can
+    only suggest giving up the growth itself. Offered only if the scenario then solves."""
+    from solver.model import solve_quietly  # deferred: model imports ortools
+
+    growth_conflict = any(k.startswith(("growth.min_new_built", "growth.region_min_new_built"))
+                          for k in conflicting)
+    if not (scenario.growth.only_inside_boundary and ctx["buildable_ha"] == 0
+            and growth_conflict):
+        return ()
+    key = "growth.only_inside_boundary"
+    relaxed = scenario.with_value(key, False)
+    budget = max(min(deadline - time.monotonic(), 10.0), 1.0)
+    if not solve_quietly(landscape, relaxed, budget):
+        return ()
+    return (Suggestion(key, *both(key), current=True, suggested=False, unit="bool",
+                       shortfall=0.0, verified=True),)
 
 
 def _in_range(s: Suggestion) -> bool:
