@@ -113,6 +113,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_indicators": ("指标变化", "Indicators vs. baseline"),
     "chart_transitions": ("转移矩阵", "Transition matrix"),
     "chart_regions": ("分区统计（乡镇对比）", "By region"),
+    "region_section_title": ("乡镇指标对比", "Indicators by township"),
     "before": ("现状", "Current"),
     "after": ("优化", "Optimized"),
     "from_class": ("原用途", "From"),

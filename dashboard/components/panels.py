@@ -218,7 +218,7 @@ def _charts(classes: pd.DataFrame, land: Landscape, before: np.ndarray, after: n
     structure = results.structure_frame(before, after, land.area_ha, classes, lang,
                                         (labels["before"], labels["after"]))
     matrix = results.transition_frame(before, after, land.area_ha, classes, lang)
-    region_names = dict(enumerate(land.region_names))
+    region_names = {i: land.region_label(name, lang) for i, name in enumerate(land.region_names)}
     regions = results.region_frame(after, land.area_ha, land.region, region_names, classes, lang)
     built = {
         "chart_structure": charts.structure_chart(structure, classes, name_column, labels),

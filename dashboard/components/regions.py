@@ -24,10 +24,17 @@ REGION_INDICATORS: tuple[tuple[str, int], ...] = (
 RAMP = ((255, 247, 236), (253, 187, 132), (227, 74, 51), (127, 0, 0))  # light → dark red
 
 
-def lever_table(scenario: Scenario, region_names: tuple[str, ...]) -> pd.DataFrame:
-    """One row per region with its per-region levers (NaN where the region has none)."""
+def lever_table(scenario: Scenario, region_names: tuple[str, ...],
+                shown: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per region with its per-region levers (NaN where the region has none).
+
+    ``region`` is the name shown (``shown``: key → display name, e.g. English); ``key`` the
+    region's key in the scenario (its Chinese name), which :func:`apply_lever_table` reads.
+    """
     data = scenario.to_dict()
-    table = pd.DataFrame({"region": list(region_names)})
+    shown = shown or {}
+    table = pd.DataFrame({"key": list(region_names),
+                          "region": [shown.get(r, r) for r in region_names]})
     for column, key in REGION_LEVER_COLUMNS.items():
         section, name = key.split(".")
         values = dict(data[section].get(name) or {})
@@ -38,7 +45,8 @@ def lever_table(scenario: Scenario, region_names: tuple[str, ...]) -> pd.DataFra
 def apply_lever_table(scenario: Scenario, table: pd.DataFrame) -> Scenario:
     """The scenario with the per-region levers of an edited table (blank cells = no lever)."""
     for column, key in REGION_LEVER_COLUMNS.items():
-        values = {str(r): float(v) for r, v in zip(table["region"], table[column], strict=True)
+        keys = table["key"] if "key" in table else table["region"]
+        values = {str(r): float(v) for r, v in zip(keys, table[column], strict=True)
                   if pd.notna(v)}
         scenario = scenario.with_value(key, values)
     return scenario

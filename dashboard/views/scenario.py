@@ -113,10 +113,12 @@ def _scenario_from_levers(ctx: PageContext, vocab: demand.Vocabulary) -> tuple[S
         return scenario, preset
     with st.expander(t("regional_levers")):
         st.caption(t("regional_levers_help"))
+        shown = regions.region_display_names(ctx.overview["regions"], ctx.lang)
         edited = st.data_editor(
-            regions.lever_table(scenario, ctx.region_names), key="region_editor",
-            hide_index=True, disabled=True if ctx.read_only else ["region"], width="stretch",
-            column_config={"region": t("region"), "quota_pct": t("region_quota_pct"),
+            regions.lever_table(scenario, ctx.region_names, shown), key="region_editor",
+            hide_index=True, disabled=True if ctx.read_only else ["key", "region"],
+            width="stretch",
+            column_config={"key": None, "region": t("region"), "quota_pct": t("region_quota_pct"),
                            "min_new_built_ha": t("region_min_new_built_ha"),
                            "max_new_built_ha": t("region_max_new_built_ha")})
     try:
@@ -217,7 +219,7 @@ def _result_view(ctx: PageContext, shown: dict, scenario: Scenario, preset: str)
     _kpi_row(ctx, table, result, compact)
     panels.result_maps_and_charts(ctx.path, ctx.version, ctx.classes, land, codes_before,
                                   codes_after, table)
-    st.subheader(t("chart_regions"))
+    st.subheader(t("region_section_title"))
     panels.region_section(ctx.path, ctx.version, table)
     # Stays open after a save, so the confirmation and the share links are in view.
     with st.expander(t("save_export"), expanded="last_saved_token" in st.session_state):

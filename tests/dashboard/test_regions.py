@@ -21,6 +21,16 @@ def test_lever_table_round_trip():
     assert regions.apply_lever_table(load_preset("balanced"), table) == scenario
 
 
+def test_the_table_shows_english_names_but_edits_the_scenario_by_key():
+    scenario = load_preset("balanced").with_value("farmland.region_quota_pct", {"河口镇": 95.0})
+    shown = {"城关镇": "Chengguan", "河口镇": "Hekou", "青山乡": "Qingshan"}
+    table = regions.lever_table(scenario, NAMES, shown)
+    assert table["region"].tolist() == ["Chengguan", "Hekou", "Qingshan"]
+    table.loc[2, "quota_pct"] = 90.0
+    edited = regions.apply_lever_table(scenario, table)
+    assert dict(edited.farmland.region_quota_pct) == {"河口镇": 95.0, "青山乡": 90.0}
+
+
 def test_blank_cells_remove_a_regional_target():
     scenario = load_preset("balanced").with_value("farmland.region_quota_pct", {"河口镇": 95.0})
     table = regions.lever_table(scenario, NAMES)
