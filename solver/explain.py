@@ -25,22 +25,6 @@ from solver.scenario import Scenario, ScenarioError, documented_keys
 from solver.targets import AreaTarget
 from wording import both, translate
 
-LABELS: dict[str, tuple[str, str]] = {
-    "farmland.quota_pct": ("耕地保有量", "farmland quota"),
-    "farmland.quota_ha": ("耕地保有量", "farmland quota"),
-    "farmland.region_quota_pct": ("{r}耕地保有量", "farmland quota of {r}"),
-    "farmland.balance": ("耕地占补平衡", "cropland requisition–compensation balance"),
-    "ecology.min_ecological_pct": ("生态用地下限", "minimum ecological land"),
-    "growth.min_new_built_ha": ("新增建设用地下限", "minimum new construction land"),
-    "growth.max_new_built_ha": ("新增建设用地上限", "maximum new construction land"),
-    "growth.region_min_new_built_ha": ("{r}新增建设用地下限",
-                                       "minimum new construction land of {r}"),
-    "growth.region_max_new_built_ha": ("{r}新增建设用地上限",
-                                       "maximum new construction land of {r}"),
-    "growth.expansion_cap": ("建设用地扩张系数", "built-up expansion cap"),
-    "conversion.max_changed_pct": ("用地转换上限", "conversion budget"),
-}  # side rules; area levers carry their labels (solver.targets.Lever)
-
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -240,9 +224,11 @@ def _unit(row: _LeverRow) -> str:
 
 
 def _labels(row: _LeverRow) -> tuple[str, str]:
+    """Area levers carry their labels (solver.targets.Lever); side rules are named in the
+    catalogue."""
     if row.target is not None:
         return row.target.lever.label_zh, row.target.lever.label_en
-    return LABELS[row.key]
+    return both(f"lever_side.{row.key}")
 
 
 def _shortfall(inst: Instance, key: str, units: int) -> float:

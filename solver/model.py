@@ -38,7 +38,7 @@ from solver.config import ProgressEvent, SolverConfig
 from solver.exact import exact_phase
 from solver.instance import OBJ_SCALE, Instance, build_instance
 from solver.landscape import Landscape
-from solver.result import AllocationResult, Status, area_tables
+from solver.result import AllocationResult, Status, area_tables, relative_gap
 from solver.rules import (
     AllocationVars,
     Compactness,
@@ -69,13 +69,6 @@ MAX_LP_PAIRS = 100_000
 #: for 1,000 Wuhan cells on the 2-core machine.
 WINDOW_DETERMINISTIC_S = 5.0
 OPTIMAL_GAP = 1e-5  # proven within 0.001 % (the bound carries the flow's cost rounding) counts as optimal
-
-
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """(bound − objective) / max(|objective|, 1 point), never negative; None if unknown."""
-    if objective is None or bound is None:
-        return None
-    return max(bound - objective, 0.0) / max(abs(objective), 1.0)
 
 
 @dataclass(frozen=True)

@@ -45,12 +45,11 @@ from solver.model import (
     ProgressFn,
     _Search,
     _status,
-    relative_gap,
     run_search,
 )
 from solver.period_start import PhasedStart, phased_start
 from solver.periods import PeriodScenario
-from solver.result import AllocationResult, Status, TermValue, area_tables
+from solver.result import AllocationResult, Status, TermValue, area_tables, relative_gap
 from solver.rules import (
     INF,
     AllocationVars,

@@ -118,6 +118,13 @@ class AllocationResult:
         return out
 
 
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(bound − objective) / max(|objective|, 1 point), never negative; None if unknown."""
+    if objective is None or bound is None:
+        return None
+    return max(bound - objective, 0.0) / max(abs(objective), 1.0)
+
+
 def is_settled(result: AllocationResult, target_gap_pct: float) -> bool:
     """Whether ``result`` is the answer to its scenario, not a time limit's interim one.
 
@@ -152,8 +159,7 @@ def best_of_runs(first: AllocationResult, second: AllocationResult) -> Allocatio
     if not bounds:
         return better
     bound = min(bounds)
-    gap = max(bound - better.objective, 0.0) / max(abs(better.objective), 1.0)
-    return replace(better, best_bound=bound, gap=gap)
+    return replace(better, best_bound=bound, gap=relative_gap(better.objective, bound))
 
 
 def _term_dict(t: TermValue) -> dict[str, Any]:

@@ -34,6 +34,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "lever_demand": ("{region}{name}规划指标", "demand for {name}{region}"),
     "lever_demand_region": ("{region}", " in {region}"),
     "lever_period_cap": ("规划期内用地转换上限", "conversion cap within the period"),
+    "lever_side.farmland.balance": ("耕地占补平衡", "cropland requisition–compensation balance"),
+    "lever_side.conversion.max_changed_pct": ("用地转换上限", "conversion budget"),
     # values in explanations
     "unit_ha": ("公顷", "ha"),
     "switch_on": ("开", "on"),

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import services
 from dashboard.components import results
 from solver import AllocationResult, Landscape, Scenario, ScenarioError
+from solver.result import relative_gap
 
 
 def result_key(store_version: str, scenario: Scenario) -> str:
@@ -81,6 +82,6 @@ def progress_text(events: list, elapsed: float, limit: float, t: Callable[..., s
         found = t("progress_searching") if bound is None else (
             t("progress_searching") + " · " + t("progress_bound", bound=f"{bound:,.1f}"))
         return f"{time_text} · {found}"
-    gap = None if bound is None else max(bound - incumbent, 0.0) / max(abs(incumbent), 1.0)
+    gap = relative_gap(incumbent, bound)
     return f"{time_text} · " + t("progress_best", incumbent=f"{incumbent:,.1f}",
                                   gap=results.gap_tile("FEASIBLE", gap, t))

@@ -6,6 +6,7 @@ Each file holds every lever with its unit and effect; :func:`load_preset` return
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 
@@ -23,16 +24,24 @@ def preset_path(key: str) -> Path:
     return PRESET_DIR / f"{key}.toml"
 
 
+# The preset files ship with the package and do not change while a process runs: read once
+# (the dashboard asks for presets and their names on every rerun).
+@functools.cache
 def load_preset(key: str) -> Scenario:
-    """The validated Scenario of preset ``key``."""
+    """The validated Scenario of preset ``key`` (immutable, so shared between callers)."""
     return Scenario.from_toml(preset_path(key))
+
+
+@functools.cache
+def _preset_names() -> tuple[tuple[str, str, str, str], ...]:
+    out = []
+    for key in PRESET_KEYS:
+        data = tomllib.loads(preset_path(key).read_text(encoding="utf-8"))
+        out.append((key, data["name_zh"], data["name_en"], data.get("description", "")))
+    return tuple(out)
 
 
 def list_presets() -> list[dict[str, str]]:
     """``[{"key", "name_zh", "name_en", "description"}]`` for every preset, in display order."""
-    out = []
-    for key in PRESET_KEYS:
-        data = tomllib.loads(preset_path(key).read_text(encoding="utf-8"))
-        out.append({"key": key, "name_zh": data["name_zh"], "name_en": data["name_en"],
-                    "description": data.get("description", "")})
-    return out
+    return [dict(zip(("key", "name_zh", "name_en", "description"), row, strict=True))
+            for row in _preset_names()]
