@@ -273,6 +273,35 @@ def _indicators(path: str, version: str, result_key: str, digest: str,
                               overview["classes"], overview["regions"], _codes, coefficients())
 
 
+# ---- uploads (every widget change on the upload form reruns the page) ------------------------
+# An upload's temporary path is unique per uploaded file, so it is the cache key.
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def uploaded_vector(path: str):
+    """An uploaded vector file read once (up to 500 MB; the form only reads it)."""
+    from data.importers.vector import read_vector
+
+    return read_vector(Path(path))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def uploaded_raster_summary(path: str) -> dict:
+    """Codes with pixel counts, WGS 84 bounds and the grid's size (read once per upload)."""
+    from rasterio.transform import array_bounds
+    from rasterio.warp import transform_bounds
+
+    from data.importers.raster import read_grid
+
+    grid = read_grid(Path(path))
+    codes, counts = np.unique(grid.values[grid.valid], return_counts=True)
+    rows, cols = grid.values.shape
+    bounds = None
+    if grid.crs is not None:  # west, south, east, north
+        bounds = transform_bounds(grid.crs, "EPSG:4326", *array_bounds(rows, cols, grid.transform))
+    return {"counts": pd.Series(counts, index=codes.tolist()), "bounds": bounds, "rows": rows,
+            "cols": cols, "pixel_m": grid.pixel_m, "crs": str(grid.crs)}
+
+
 # ---- solving ---------------------------------------------------------------------------------
 
 @dataclass

@@ -176,11 +176,6 @@ DIRECTION: dict[str, int] = {
 DISPLAY_SCALE: dict[str, float] = {"esv_yuan": 1e8}
 
 
-def better_direction(key: str) -> int:
-    """Which way is better for indicator ``key``: +1 higher, −1 lower, 0 neutral."""
-    return DIRECTION.get(key, 0)
-
-
 def display_unit(key: str, unit: str, lang: str) -> str:
     """The unit people read for indicator ``key`` (computed in ``unit``) in ``lang``."""
     if key in DISPLAY_SCALE:
@@ -198,7 +193,8 @@ def display_value(key: str, value: float) -> float:
 
 def indicator_catalog() -> pd.DataFrame:
     """Every indicator key with group, unit, labels and definition (for docs and the UI)."""
-    return pd.DataFrame([vars(spec) for spec in _SPECS])
+    return pd.DataFrame([{**vars(spec), "label_zh": spec.label_zh, "label_en": spec.label_en}
+                         for spec in _SPECS])
 
 
 # -- inputs prepared once per call ----------------------------------------------------------------

@@ -22,7 +22,6 @@ CURVE_INDICATORS: tuple[str, ...] = (
 INFEASIBLE_COLOR = "#c62828"
 FRONTIER_SELECTION = "step"  # a click on a frontier point selects that step's lever value
 EMPTY = "—"  # an empty cell: never "None"
-SAME_REL_TOL = 1e-9  # frontier points closer than this (relative) share one label
 
 #: Frontier axes per lever: what the lever moves (x) against what it costs (y).
 FRONTIER_AXES: dict[str, tuple[str, str]] = {

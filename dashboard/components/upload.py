@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import services
 from data.classes import CLASSES_CAS, read_class_table
 from data.errors import examples
 from data.importers.errors import DataImportError
@@ -204,15 +204,17 @@ def _pick_column(label: str, names: list[str], guess: str | None, key: str, t: T
 
 
 def _wgs84_bounds(frame) -> tuple[float, ...] | None:
+    """West, south, east, north in WGS 84 (the box reprojected, not every geometry)."""
+    from pyproj import Transformer
+
     if frame.crs is None:
         return None
-    return tuple(frame.to_crs(4326).total_bounds)
+    to_wgs84 = Transformer.from_crs(frame.crs, 4326, always_xy=True)
+    return tuple(to_wgs84.transform_bounds(*frame.total_bounds))
 
 
 def _vector_form(path: Path, file_key: str, t: Translate, lang: str) -> Choices:
-    from data.importers.vector import read_vector
-
-    frame = read_vector(path)
+    frame = services.uploaded_vector(str(path))
     names = [str(c) for c in frame.columns if c != frame.geometry.name]
     guess = guess_columns(frame)
     choices = Choices()
@@ -291,28 +293,8 @@ def _vector_zones(frame, names: list[str], guess: dict, choices: Choices, file: 
 
 # ---- raster uploads -------------------------------------------------------------------------
 
-def _raster_summary(path: Path) -> dict:
-    """Codes with pixel counts, WGS 84 bounds and the grid's size (read once per upload)."""
-    from rasterio.transform import array_bounds
-    from rasterio.warp import transform_bounds
-
-    from data.importers.raster import read_grid
-
-    grid = read_grid(path)
-    codes, counts = np.unique(grid.values[grid.valid], return_counts=True)
-    rows, cols = grid.values.shape
-    bounds = None
-    if grid.crs is not None:  # west, south, east, north
-        bounds = transform_bounds(grid.crs, "EPSG:4326", *array_bounds(rows, cols, grid.transform))
-    return {"counts": pd.Series(counts, index=codes.tolist()), "bounds": bounds, "rows": rows,
-            "cols": cols, "pixel_m": grid.pixel_m, "crs": str(grid.crs)}
-
-
 def _raster_form(path: Path, file_key: str, t: Translate, lang: str) -> Choices:
-    cache = st.session_state.setdefault("upload_rasters", {})
-    if file_key not in cache:
-        cache[file_key] = _raster_summary(path)
-    info = cache[file_key]
+    info = services.uploaded_raster_summary(str(path))
     st.caption(t("up_grid_info", rows=info["rows"], cols=info["cols"],
                  pixel=f"{info['pixel_m']:g}", crs=info["crs"]))
     choices = Choices()
@@ -348,12 +330,10 @@ def _raster_zones(choices: Choices, file_key: str, t: Translate) -> None:
 
 
 def _raster_regions(choices: Choices, file_key: str, t: Translate) -> None:
-    from data.importers.vector import read_vector
-
     choices.regions = _upload_slot(t("up_regions"), VECTOR_TYPES, f"regions:{file_key}")
     if choices.regions is None:
         return
-    frame = read_vector(choices.regions)
+    frame = services.uploaded_vector(str(choices.regions))
     names = [str(c) for c in frame.columns if c != frame.geometry.name]
     guess = guess_columns(frame)["region"] or ("name" if "name" in names else None)
     choices.region_column = _pick_column(t("up_regions_col"), names, guess,

@@ -33,7 +33,6 @@ from data.importers.derived import DerivedSpec, parse_derived
 from data.importers.errors import DataImportError
 from data.store import PARCEL_ATTRIBUTES
 
-ROLE_KEYS = ("cropland", "forest", "grassland", "water", "built", "unused")
 AGGREGATIONS = ("mean", "sum", "majority")
 STORE_COLUMNS = ("parcel_id", "land_use", "area_ha", *PARCEL_ATTRIBUTES)
 TOP_KEYS = {"name_zh", "name_en", "source", "crs", "class_table", "area_scale",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboard.components import regions
-from data.indicators import better_direction, display_unit, display_value
+from data.indicators import display_unit, display_value
 
 REGIONS = pd.DataFrame({"region_id": [1, 2, 3], "name_zh": ["城关镇", "河口镇", "青山乡"],
                         "name_en": ["Chengguan", "", None]})
@@ -40,11 +40,6 @@ def test_display_units_are_one_system_per_language():
     assert display_value("esv_yuan", 2_602_058_821.03) == 26.0205882103
     assert display_unit("cropland_ha", "ha", "zh") == "公顷"
     assert display_unit("grain_capacity_t", "t/yr", "zh") == "吨/年"
-
-
-def test_which_way_is_better_lives_with_the_indicators():
-    assert better_direction("cropland_ha") == 1 and better_direction("patch_count") == -1
-    assert better_direction("new_built_ha") == 0 and better_direction("no_such_key") == 0
 
 
 def test_compare_table_reads_esv_in_yi_yuan_and_big_numbers_without_decimals():

@@ -167,7 +167,10 @@ def test_table_shape_and_metadata(table):
     both = table.dropna(subset=["value", "baseline"])
     assert np.allclose(both["change"], both["value"] - both["baseline"])
     assert (table["label_zh"].str.len() > 0).all() and (table["label_en"].str.len() > 0).all()
-    assert list(indicator_catalog()["key"]) == list(INDICATORS)
+    catalog = indicator_catalog()
+    assert list(catalog["key"]) == list(INDICATORS)
+    assert catalog.set_index("key").loc["cropland_ha", ["label_zh", "label_en"]].tolist() == [
+        "耕地面积", "Cropland"]
 
 
 def test_baseline_defaults_to_current_use_and_change_is_zero_against_itself():
