@@ -61,7 +61,6 @@ INDICATOR_COLUMNS = ["indicator", "group", "scope_type", "scope", "value", "unit
 LIST_COLUMNS = ["name", "preset", "status", "objective", "best_bound", "gap", "wall_time_s",
                 "n_parcels", "n_changed", "changed_area_ha", "store_version", "created_at",
                 "saved_at", "token", "kind", "n_periods", "stale"]
-KINDS = ("single", "periods")   # one solved scenario; a period plan (开发时序)
 T = TypeVar("T")
 
 

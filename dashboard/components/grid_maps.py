@@ -230,6 +230,8 @@ def class_palette(classes: pd.DataFrame) -> tuple[dict[int, int], list[tuple[int
 
 def class_positions(codes: np.ndarray, positions: dict[int, int]) -> np.ndarray:
     """Palette position per parcel from its class code (codes the table lacks: the last + 1)."""
+    if not positions:  # an empty class table: every parcel is "unknown"
+        return np.ones(len(codes), dtype=np.uint8)
     at = pd.Index(list(positions)).get_indexer(np.asarray(codes, dtype=np.int64))
     found = np.array(list(positions.values()), dtype=np.int64)[np.maximum(at, 0)]
     return np.where(at >= 0, found, len(positions) + 1).astype(np.uint8)

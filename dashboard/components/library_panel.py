@@ -137,7 +137,7 @@ def library_table(table: pd.DataFrame, t, preset_names: dict[str, str]) -> pd.Da
         t("library_col_stale"): [t("library_yes") if v else t("library_no")
                                  for v in table["stale"]],
     })
-    return shown.fillna("–")
+    return shown
 
 
 def share_links(token: str, kind: str = "single") -> tuple[str, str]:

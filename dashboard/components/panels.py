@@ -19,11 +19,6 @@ def _class_colors(classes: pd.DataFrame) -> dict[int, list[int]]:
     return {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], classes["color"], strict=True)}
 
 
-def _tooltip() -> str:
-    """deck.gl's tooltip template of a parcel ({field} names are filled in by deck.gl)."""
-    return ui.t("parcel_tooltip")
-
-
 #: Above this many parcels a polygon store's maps are one image each (as a grid store's):
 #: polygons with tooltips cost ~260 bytes of JSON a parcel on every rerun (the 18,000-parcel
 #: demo county 4.7 MB, 100,000 parcels tens of MB), an image a few hundred kB. Small stores
@@ -48,7 +43,8 @@ def _deck(frame: pd.DataFrame, codes: np.ndarray, classes: pd.DataFrame, layer_i
     colors = maps.color_column(codes[frame["row"].to_numpy()], _class_colors(classes))
     layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=True)
     view, height = fitted
-    return maps.build_deck([layer, *outlines], view, _tooltip(), height=height), height
+    tooltip = ui.t("parcel_tooltip")  # a template: deck.gl fills in the {fields}
+    return maps.build_deck([layer, *outlines], view, tooltip, height=height), height
 
 
 def map_lines(chosen: list[str], changes: bool) -> list[tuple[str, list[int]]]:
