@@ -273,6 +273,17 @@ def _indicators(path: str, version: str, result_key: str, digest: str,
                               overview["classes"], overview["regions"], _codes, coefficients())
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def sweep_plan(path: str, version: str, preset: str):
+    """The lever and range that bind on ``preset`` (:func:`data.sweep.choose_sweep`: up to
+    its time budget of probe solves), found once per store version for every session."""
+    from data import sweep
+    from data.presets import load_preset
+
+    return sweep.choose_sweep(load_preset(preset),
+                              sweep.objective_probe(landscape(path, version)))
+
+
 # ---- uploads (every widget change on the upload form reruns the page) ------------------------
 # An upload's temporary path is unique per uploaded file, so it is the cache key.
 

@@ -17,6 +17,7 @@ import pydeck as pdk
 import shapely
 
 from dashboard.components import maps
+from dashboard.components.regions import EMPTY  # an empty cell (never "None")
 from data.indicators import DIRECTION, display_unit, display_value
 
 #: Rows of the comparison table, in this order (keys missing from a table are skipped).
@@ -30,7 +31,6 @@ TABLE_INDICATORS: tuple[str, ...] = (
 #: Per-region rows of the compare page: (indicator, decimals).
 REGION_INDICATORS: tuple[str, ...] = ("new_built_ha", "cropland_ha", "changed_area_ha",
                                       "esv_yuan")
-EMPTY = "–"  # an empty cell (never "None")
 #: Indicators of the profile chart (% change vs. the current land use).
 PROFILE_INDICATORS: tuple[str, ...] = (
     "cropland_ha", "grain_capacity_t", "built_ha", "esv_yuan", "carbon_t",

@@ -15,7 +15,8 @@ from solver.scenario import Scenario
 OVERLAY_WIDGET = "map_overlays"
 
 
-def _class_colors(classes: pd.DataFrame) -> dict[int, list[int]]:
+def class_colors(classes: pd.DataFrame) -> dict[int, list[int]]:
+    """Class code → RGBA of its colour in the class table."""
     return {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], classes["color"], strict=True)}
 
 
@@ -40,7 +41,7 @@ def map_size() -> tuple[int, int]:
 def _deck(frame: pd.DataFrame, codes: np.ndarray, classes: pd.DataFrame, layer_id: str,
           extra: dict, outlines: list, fitted: tuple[object, int]) -> tuple[object, int]:
     """The optimized map of a polygon store: polygons with before/after tooltips."""
-    colors = maps.color_column(codes[frame["row"].to_numpy()], _class_colors(classes))
+    colors = maps.color_column(codes[frame["row"].to_numpy()], class_colors(classes))
     layer = maps.landuse_layer(frame, colors, layer_id, extra, tooltips=True)
     view, height = fitted
     tooltip = ui.t("parcel_tooltip")  # a template: deck.gl fills in the {fields}

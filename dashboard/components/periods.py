@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.components.library_panel import SavedResult
 from solver import Scenario
 from solver.periods import PeriodScenario
 
@@ -106,28 +107,15 @@ def long_uses(parcel_ids: np.ndarray, codes_by_period: np.ndarray) -> pd.DataFra
                          "land_use": codes_by_period.T.reshape(-1)})
 
 
-@dataclass(frozen=True)
-class SavedPeriodResult:
-    """A saved period plan's result, shaped like ``PeriodResult`` for the periods page."""
+@dataclass(frozen=True, kw_only=True)
+class SavedPeriodResult(SavedResult):
+    """A saved period plan's result, shaped like ``PeriodResult`` for the periods page
+    (``assignment``: (n, T) class index per parcel and period)."""
 
-    status: str
-    objective: float | None
-    best_bound: float | None
-    gap: float | None
-    wall_time_s: float
-    assignment: np.ndarray              # (n, T) class index per parcel and period
     period_names: tuple[str, ...]
     years: tuple[int, ...]
     period_of_change: np.ndarray
     area_by_period_class_ha: tuple[dict, ...]
-    name: str
-    token: str
-    stale: bool
-    explanation: None = None
-
-    @property
-    def has_solution(self) -> bool:
-        return True
 
 
 def saved_period_result(land, saved, plan: PeriodScenario) -> SavedPeriodResult:

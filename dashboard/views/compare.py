@@ -128,12 +128,6 @@ def _verdicts(ctx: PageContext, scenarios: list[cmp.Compared]) -> None:
             st.caption(s.quality)
 
 
-def _class_colors(ctx: PageContext) -> dict[int, list[int]]:
-    classes = ctx.classes
-    return {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], classes["color"],
-                                                        strict=True)}
-
-
 def _maps(ctx: PageContext, scenarios: list[cmp.Compared]) -> None:
     """Every scenario's land use on one view (images for grids and many parcels)."""
     st.subheader(ctx.t("compare_maps"))
@@ -147,7 +141,7 @@ def _maps(ctx: PageContext, scenarios: list[cmp.Compared]) -> None:
                                             f"cmp-{i}", width_px=width, height_px=340, height=380)
         else:
             layer = maps.landuse_layer(frame, maps.color_column(s.codes[frame["row"].to_numpy()],
-                                                                _class_colors(ctx)),
+                                                                panels.class_colors(ctx.classes)),
                                        f"cmp-{i}", tooltips=False)
             view = maps.view_state(frame["lon"], frame["lat"], width_px=width, height_px=340)
             deck = maps.build_deck([layer], view, None, height=380)
@@ -182,7 +176,7 @@ def _difference(ctx: PageContext, scenarios: list[cmp.Compared]) -> None:
     else:
         frame = services.map_frame(ctx.path, ctx.version)
         layers = cmp.difference_layers(frame, scenarios[a].codes, scenarios[b].codes,
-                                       _class_colors(ctx))
+                                       panels.class_colors(ctx.classes))
         deck = maps.build_deck(layers, maps.view_state(frame["lon"], frame["lat"], 700, 440),
                                None, height=480)
     left.container(key="compare_diff_box").pydeck_chart(deck, key="compare_diff_map")

@@ -182,8 +182,7 @@ def _period_maps(ctx: PageContext, result, codes: np.ndarray) -> None:
     image = panels.image_maps(path, version)  # grids and many parcels: images, not polygons
     frame = None if image else services.map_frame(path, version)
     rows = None if image else frame["row"].to_numpy()
-    colors = {int(c): maps.hex_to_rgba(h) for c, h in zip(classes["code"], classes["color"],
-                                                           strict=True)}
+    colors = panels.class_colors(classes)
     map_column, change_column = st.columns(2)
     with map_column:
         period = st.segmented_control(t("period_map"), range(len(labels)),

@@ -19,7 +19,6 @@ from solver import Landscape
 from wording import join_list, join_sentences
 
 RESULT = "sweep_result"  # the last sweep: kept so a rerun never re-solves
-PLANS = "sweep_plans"    # (store version, preset) → the lever and range that bind there
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def page(ctx: PageContext) -> None:
     land = ctx.load_land()
     words = _words(ctx, land)
     st.caption(t("sweep_help"))
-    settings = _settings(ctx, land, words)
+    settings = _settings(ctx, words)
     if st.button(t("sweep_run"), type="primary", disabled=ctx.read_only):
         if settings.hi < settings.lo:
             st.error(t("sweep_bad_range"))
@@ -83,7 +82,7 @@ def page(ctx: PageContext) -> None:
 
 
 def _words(ctx: PageContext, land: Landscape) -> Words:
-    codes = tuple(int(c) for c in np.asarray(land.class_codes)[land.current])
+    codes = np.asarray(land.class_codes)[land.current]  # hashed by digest in services
     baseline = results.totals(services.indicators(ctx.path, ctx.version, "baseline", codes))
     labels = baseline["label_zh" if ctx.lang == "zh" else "label_en"].to_dict()
     units = {k: display_unit(k, u, ctx.lang) for k, u in baseline["unit"].items()}
@@ -94,17 +93,13 @@ def _number(value: float) -> str:
     return f"{value:,.4g}"
 
 
-def _default_plan(ctx: PageContext, land: Landscape, preset: str) -> sweeps.SweepPlan:
-    """The lever and range that bind on ``preset`` (a few quick probes, once per session)."""
-    plans = st.session_state.setdefault(PLANS, {})
-    if (ctx.version, preset) not in plans:
-        with st.spinner(ctx.t("sweep_choosing")):
-            plans[(ctx.version, preset)] = sweeps.choose_sweep(load_preset(preset),
-                                                               sweeps.objective_probe(land))
-    return plans[(ctx.version, preset)]
+def _default_plan(ctx: PageContext, preset: str) -> sweeps.SweepPlan:
+    """The lever and range that bind on ``preset`` (quick probes, once per store version)."""
+    with st.spinner(ctx.t("sweep_choosing")):
+        return services.sweep_plan(ctx.path, ctx.version, preset)
 
 
-def _settings(ctx: PageContext, land: Landscape, words: Words) -> Settings:
+def _settings(ctx: PageContext, words: Words) -> Settings:
     """The controls: preset, lever (the binding one by default), range, steps, time, axes."""
     t = ctx.t
     names = ctx.preset_names()
@@ -113,7 +108,7 @@ def _settings(ctx: PageContext, land: Landscape, words: Words) -> Settings:
     preset = top[0].selectbox(
         t("preset"), PRESET_KEYS, format_func=names.get, key="sweep_preset",
         index=PRESET_KEYS.index(link_preset) if link_preset in PRESET_KEYS else 0)
-    plan = _default_plan(ctx, land, preset)
+    plan = _default_plan(ctx, preset)
     base = plan.base(load_preset(preset))  # eased levers applied: the sweep has feasible steps
     specs = {spec.key: spec for spec in sweeps.numeric_levers()}
     if st.session_state.get("sweep_lever_preset") != preset:  # a new preset: its binding lever
@@ -191,7 +186,7 @@ def _solve_steps(ctx: PageContext, land: Landscape, settings: Settings,
         return services.keep_result(key, job.result, scenario)
 
     def evaluate(scenario, result) -> dict[str, float]:
-        codes = tuple(int(c) for c in np.asarray(land.class_codes)[result.assignment])
+        codes = np.asarray(land.class_codes)[result.assignment]
         table = services.indicators(ctx.path, ctx.version,
                                     solving.result_key(ctx.version, scenario), codes)
         values = results.totals(table)["value"].astype(float)
