@@ -32,6 +32,7 @@ from markupsafe import Markup
 
 import wording
 from data.indicators import display_unit, display_value
+from solver.result import MEANINGFUL_GAP
 
 if TYPE_CHECKING:
     from data.exports import ExportBundle, StoreTables
@@ -54,7 +55,6 @@ KPIS = ("cropland_ha", "built_ha", "esv_yuan", "carbon_t", "grain_capacity_t",
         "changed_area_ha")
 CHANGE_CHART = ("cropland_ha", "built_ha", "ecological_land_ha", "esv_yuan", "carbon_t",
                 "grain_capacity_t", "like_adjacency_pct", "patch_count")
-MEANINGFUL_GAP = 1.0         # a proven gap above 100 % says nothing: shown as "not proven"
 AT_LIMIT = 0.95              # a solve that ran this share of its time limit stopped on it
 NAME_KEYS = ("name", "name_zh", "name_en")  # top-level scenario keys shown in the title
 TEMPLATES = Path(__file__).parent / "templates"
@@ -249,10 +249,11 @@ def _lever_number(data: ReportData, key: str) -> float | None:
 
 
 def gap_text(gap: object, lang: str) -> str:
-    """A proven gap as people read it: '0.80 %', or 'not proven' when it says nothing."""
+    """A proven gap as the dashboard's tiles show it: '0.81 %' for 0.8003 % (rounded up, as
+    "at most" needs), or 'not proven' when it says nothing."""
     if not isinstance(gap, int | float) or not np.isfinite(gap):
         return "–"
-    return TEXT[lang]["unproven"] if gap > MEANINGFUL_GAP else f"{float(gap) * 100:.2f} %"
+    return TEXT[lang]["unproven"] if gap > MEANINGFUL_GAP else wording.gap_percent(float(gap))
 
 
 def stop_reason(status: str, gap: object, wall_s: object, target_pct: float | None,

@@ -343,7 +343,9 @@ def explain_infeasibility(landscape: Landscape, scenario: Scenario,
     ctx = context_numbers(inst)
     slack = _elastic_slacks(inst, None, 0.4 * time_limit_s)
     if slack is None:
-        return _undetermined(ctx)
+        # which levers conflict is unknown, but the boundary rule's fix needs no elastic solve
+        return _undetermined(ctx, _boundary_rule_fix(landscape, scenario, ctx, None,
+                                                     t0 + time_limit_s))
     conflicting = [k for k, v in slack.items() if v > 0]
     # each conflicting lever alone first; other levers as alternatives while time is left
     alone = _alone_slacks(inst, list(lever_rows(inst)), conflicting,
@@ -410,16 +412,23 @@ def _alone_slacks(inst: Instance, names: list[str], conflicting: list[str],
 
 
 def _boundary_rule_fix(landscape: Landscape, scenario: Scenario, ctx: dict[str, float],
-                       conflicting: list[str], deadline: float) -> tuple[Suggestion, ...]:
+                       conflicting: list[str] | None, deadline: float
+                       ) -> tuple[Suggestion, ...]:
     """Switching off "new construction only inside the urban boundary" as a fix of its own,
     when no land may become construction land and a growth target conflicts: typical of a
     store without a mapped 城镇开发边界 (a land-cover raster), where the elastic model can
     only suggest giving up the growth itself. Offered only if the scenario then solves."""
     from solver.model import solve_quietly  # deferred: model imports ortools
 
-    growth_conflict = any(k.startswith(("growth.min_new_built", "growth.region_min_new_built"))
-                          for k in conflicting)
-    if not (scenario.growth.only_inside_boundary and ctx["buildable_ha"] == 0
+    growth = scenario.growth
+    if conflicting is None:  # not determined: any growth target may be the one
+        growth_conflict = growth.min_new_built_ha > 0 or any(
+            ha > 0 for _, ha in growth.region_min_new_built_ha)
+    else:
+        growth_conflict = any(
+            k.startswith(("growth.min_new_built", "growth.region_min_new_built"))
+            for k in conflicting)
+    if not (growth.only_inside_boundary and ctx["buildable_ha"] == 0
             and growth_conflict):
         return ()
     key = "growth.only_inside_boundary"
@@ -466,7 +475,12 @@ def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,
     return sugg
 
 
-def _undetermined(ctx: dict[str, float]) -> Explanation:
-    zh, en = both("explain_undetermined")
-    return Explanation(zh, en, (), ctx, determined=False)
+def _undetermined(ctx: dict[str, float], alt: tuple[Suggestion, ...] = ()) -> Explanation:
+    """The conflict is proven but not located in time; ``alt``: fixes known without it."""
+    lines = [both("explain_undetermined")]
+    if alt:
+        lines.append(both("explain_alternatives"))
+        lines += [(_alt_line(s, "zh"), _alt_line(s, "en")) for s in alt]
+    zh, en = ("\n".join(parts) for parts in zip(*lines, strict=True))
+    return Explanation(zh, en, (), ctx, determined=False, alternatives=alt)
 

@@ -118,6 +118,11 @@ class AllocationResult:
         return out
 
 
+#: Above this proven gap (100 %: the bound is twice the answer) a percentage tells a
+#: decision-maker nothing: pages and the report say "not proven" instead of e.g. "204.37 %".
+MEANINGFUL_GAP = 1.0
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """(bound − objective) / max(|objective|, 1 point), never negative; None if unknown."""
     if objective is None or bound is None:

@@ -55,3 +55,10 @@ def join_list(items, lang: str) -> str:
 def join_sentences(parts, lang: str) -> str:
     """Sentences one after another (Chinese needs no space after its full stop)."""
     return ("" if lang == "zh" else " ").join(parts)
+
+
+def gap_percent(gap: float) -> str:
+    """A proven relative gap as "x.xx %", rounded up so that "at most x %" stays true."""
+    import math
+
+    return f"{math.ceil(100 * gap * 100 - 1e-9) / 100:.2f} %"

@@ -6,13 +6,15 @@ numbers, colours and texts directly.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from solver.result import MEANINGFUL_GAP
+from wording import gap_percent
 
 #: KPI tiles: indicator key (scope total), i18n label key, display unit, divisor, decimals.
 KPI_SPECS: tuple[tuple[str, str, str, float, int], ...] = (
@@ -117,14 +119,6 @@ def changed_mask(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     return np.asarray(before) != np.asarray(after)
 
 
-#: Above this proven gap (100 %: the bound is twice the answer) a percentage tells a
-#: decision-maker nothing: the tile says "not proven" instead of e.g. "204.37 %".
-MEANINGFUL_GAP = 1.0
-
-
-def gap_pct_text(gap: float) -> str:
-    """A gap as "x.xx %", rounded up so that "at most x %" stays true."""
-    return f"{math.ceil(100 * gap * 100 - 1e-9) / 100:.2f} %"
 
 
 def gap_tile(status: str, gap: float | None, t: Callable[..., str]) -> str:
@@ -135,7 +129,7 @@ def gap_tile(status: str, gap: float | None, t: Callable[..., str]) -> str:
         return "–"
     if gap > MEANINGFUL_GAP:
         return t("gap_tile_unproven")
-    return f"≤ {gap_pct_text(gap)}"
+    return f"≤ {gap_percent(gap)}"
 
 
 def quality_sentence(status: str, gap: float | None, compact: bool,
@@ -151,7 +145,7 @@ def quality_sentence(status: str, gap: float | None, compact: bool,
         return None
     if gap is None or gap > MEANINGFUL_GAP:
         return t("quality_unproven_compact" if compact else "quality_unproven")
-    return t("quality_heuristic_compact" if compact else "quality_proven", gap=gap_pct_text(gap))
+    return t("quality_heuristic_compact" if compact else "quality_proven", gap=gap_percent(gap))
 
 
 def status_line(result, t, compact: bool = False) -> str:
