@@ -433,8 +433,7 @@ def _boundary_rule_fix(landscape: Landscape, scenario: Scenario, ctx: dict[str, 
         return ()
     key = "growth.only_inside_boundary"
     relaxed = scenario.with_value(key, False)
-    budget = max(min(deadline - time.monotonic(), 10.0), 1.0)
-    if not solve_quietly(landscape, relaxed, budget):
+    if not solve_quietly(landscape, relaxed, max(deadline - time.monotonic(), 1.0)):
         return ()
     return (Suggestion(key, *both(key), current=True, suggested=False, unit="bool",
                        shortfall=0.0, verified=True),)
