@@ -3,15 +3,23 @@
 A store is written into a temporary file next to the target and moved into place only when
 it is complete, so a failed or killed build never leaves a half-written store and never
 touches an existing one.
+
+The one later addition to an existing store is a suitability learned from observed change
+(:func:`write_learned_suitability`): its table, its description and a new content version are
+written in place in one DuckDB transaction, so a failed or killed write leaves the store as it
+was. Stores without it (all stores written before issue 13) simply have no learned scores.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
+import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -23,7 +31,7 @@ import shapely
 
 from data import suitability
 from data.classes import CLASSES_CAS, TABLE_COLUMNS, class_roles, read_class_table
-from data.db import connect, load_sql, query, query_df
+from data.db import StoreError, connect, load_sql, query, query_df
 from data.grid import GridSpec
 
 MAP_SIMPLIFY_M = 5.0  # WGS 84 map copies are simplified by this tolerance (metres) before reprojecting
@@ -37,6 +45,11 @@ PARCEL_ATTRIBUTES: dict[str, object] = {
 GRID_COLUMNS = ("crs", "pixel_m", "block_pixels", "origin_x", "origin_y", "pixel_rows",
                 "pixel_cols", "pixels")
 FLAG_COLUMNS = ("is_basic_farmland", "is_red_line", "in_urban_boundary", "no_conversion")
+LEARNED_TABLE = "learned_suitability"        # optional table: data/sql/learned_suitability.sql
+LEARNED_META_KEY = "learned_suitability"     # meta: JSON description of the learned scores
+RULES_VERSION_KEY = "rules_version"          # meta: the version before any learned scores
+SCORE_TABLES = ("suitability", LEARNED_TABLE)
+SCORE_COLUMNS = ("parcel_id", "land_use", "score")
 
 
 @dataclass
@@ -279,6 +292,219 @@ def _write_atomically(db_path: Path, tables: dict[str, pd.DataFrame],
     return db_path
 
 
+# ---- learned suitability (written into an existing store) ----------------------------------
+
+def write_learned_suitability(db_path: str | Path, scores: pd.DataFrame,
+                              description: Mapping) -> None:
+    """Store a suitability learned from observed change, replacing any earlier one.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        An existing parcel store. It is opened for writing, so no other process may have it
+        open at the time (stop a dashboard that shows it, then start it again).
+    scores : DataFrame
+        Columns parcel_id, land_use (class code) and score (finite, 0..100): one row for every
+        parcel of the store and every class code of its class table, each exactly once.
+    description : dict
+        Free-form, kept as JSON in meta ``learned_suitability`` (training maps and years,
+        validation scores, driver importances, created_at, ...). ``start_year`` and
+        ``end_year`` (see :func:`learned_years`) label the choice in the dashboard.
+
+    Raises
+    ------
+    ValueError
+        When the scores or the description are not as above; the message names the problem
+        and the fix, and nothing is written.
+    StoreError
+        When the store is missing, is not a parcel store or is open in another process.
+
+    Notes
+    -----
+    The table, the description and a new meta ``version`` (from the rule-suitability version,
+    kept as ``rules_version``, the scores and the description) are written in one DuckDB
+    transaction: on any error it is rolled back and the store keeps what it had. Everything
+    cached by store version (the dashboard's landscape, results) is thus read afresh.
+    """
+    text = _description_json(description)
+    con = _open_for_writing(Path(db_path))
+    try:
+        ids, codes = _store_keys(con)
+        matrix = checked_learned_matrix(scores, ids, codes)
+        meta = read_meta(con)
+        rules_version = meta.get(RULES_VERSION_KEY, meta.get("version", ""))
+        digest = hashlib.sha256(f"{rules_version}|{text}".encode())
+        for array in (ids, np.asarray(codes, dtype=np.int64), matrix):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        table = pd.DataFrame({"parcel_id": np.repeat(ids, len(codes)),
+                              "land_use": np.tile(np.asarray(codes, dtype=np.int32), len(ids)),
+                              "score": matrix.ravel()})
+        _replace_learned(con, table, {LEARNED_META_KEY: text, RULES_VERSION_KEY: rules_version,
+                                      "version": digest.hexdigest()[:16]})
+    finally:
+        con.close()
+
+
+def checked_learned_matrix(scores: pd.DataFrame, parcel_ids: np.ndarray,
+                           codes: list[int]) -> np.ndarray:
+    """The tidy learned scores as an (n parcels × K classes) array in the given order.
+
+    Raises ``ValueError`` naming the problem and the fix unless ``scores`` has the columns
+    parcel_id, land_use and score, every parcel × class pair exactly once, and finite scores
+    in 0..100.
+    """
+    if not isinstance(scores, pd.DataFrame):
+        raise ValueError(_learned_problem(f"scores must be a table (DataFrame), got "
+                                          f"{type(scores).__name__}", "pass a DataFrame"))
+    missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
+    if missing:
+        raise ValueError(_learned_problem(
+            f"columns {missing} are missing (it has {list(scores.columns)[:10]})",
+            "give the columns parcel_id, land_use (class code) and score"))
+    pid, code = _integer_column(scores, "parcel_id"), _integer_column(scores, "land_use")
+    value = _checked_scores(scores, pid, code)
+    n, k = len(parcel_ids), len(codes)
+    row = _positions(pid, parcel_ids, "parcel id(s)", "the store's parcels",
+                     "score only the parcels of this store")
+    col = _positions(code, np.asarray(codes), "class code(s)",
+                     f"the store's class table (codes {list(codes)})",
+                     "use the land_use codes of the store's class table")
+    key = row * k + col
+    _check_each_once(np.bincount(key, minlength=n * k), parcel_ids, codes)
+    matrix = np.empty(n * k)
+    matrix[key] = value
+    return matrix.reshape(n, k)
+
+
+def _learned_problem(problem: str, fix: str) -> str:
+    return f"learned suitability refused: {problem}. Fix: {fix}. Nothing was written."
+
+
+def _integer_column(scores: pd.DataFrame, column: str) -> np.ndarray:
+    values = pd.to_numeric(scores[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values != np.round(values))
+    if bad.any():
+        first = scores[column].iloc[int(np.flatnonzero(bad)[0])]
+        raise ValueError(_learned_problem(
+            f"{int(bad.sum())} row(s) have a {column} that is not a whole number (first: "
+            f"{first!r})", f"give {column} as integers"))
+    return values.astype(np.int64)
+
+
+def _checked_scores(scores: pd.DataFrame, pid: np.ndarray, code: np.ndarray) -> np.ndarray:
+    value = pd.to_numeric(scores["score"], errors="coerce").to_numpy(dtype=float)
+    for bad, what, fix in (
+            (~np.isfinite(value), "a score that is not a finite number (NaN, inf or text)",
+             "score every row; fill gaps before writing"),
+            (np.isfinite(value) & ((value < 0) | (value > 100)), "a score outside 0..100",
+             "rescale or clip the scores to 0..100")):
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raw = scores["score"].iloc[i]
+            raw = raw.item() if isinstance(raw, np.generic) else raw
+            raise ValueError(_learned_problem(
+                f"{int(bad.sum())} row(s) have {what} (first: parcel {pid[i]}, class "
+                f"{code[i]}, score {raw!r})", fix))
+    return value
+
+
+def _positions(values: np.ndarray, known: np.ndarray, what: str, where: str,
+               fix: str) -> np.ndarray:
+    at = pd.Index(known).get_indexer(values)
+    unknown = np.unique(values[at < 0])
+    if unknown.size:
+        raise ValueError(_learned_problem(
+            f"{unknown.size} {what} not in {where}: {unknown[:5].tolist()}"
+            f"{' …' if unknown.size > 5 else ''}", fix))
+    return at.astype(np.int64)
+
+
+def _check_each_once(counts: np.ndarray, parcel_ids: np.ndarray, codes: list[int]) -> None:
+    k = len(codes)
+    for bad, what in ((counts > 1, "appear more than once"), (counts == 0, "have no score")):
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise ValueError(_learned_problem(
+                f"{int(bad.sum())} parcel × class pair(s) {what} (first: parcel "
+                f"{parcel_ids[first // k]}, class {codes[first % k]}); the store has "
+                f"{len(parcel_ids):,} parcels × {k} classes",
+                "give exactly one row for every parcel of the store and every class code"))
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _description_json(description: Mapping) -> str:
+    if not isinstance(description, Mapping):
+        raise ValueError(_learned_problem(
+            f"the description must be a dict, got {type(description).__name__}",
+            "describe the training maps, years and scores in a dict"))
+    try:
+        return json.dumps(dict(description), ensure_ascii=False, sort_keys=True,
+                          default=_json_value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(_learned_problem(f"the description cannot be stored as JSON ({exc})",
+                                          "use numbers, text, lists and dicts")) from exc
+
+
+def _open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        con = connect(path, read_only=False)
+    except StoreError as exc:
+        if "lock" not in str(exc).lower() and "configuration" not in str(exc).lower():
+            raise
+        raise StoreError(f"{exc}\nThe store is open elsewhere (e.g. a running dashboard); "
+                         "stop it and run this again.") from exc
+    if not {"meta", "parcels", "land_classes"} <= {name for (name,) in query(
+            con, "SELECT table_name FROM information_schema.tables")}:
+        con.close()
+        raise StoreError(f"{path} is not a parcel store (no meta, parcels or land_classes "
+                         "table); build one with `python -m data import-raster` first.")
+    return con
+
+
+def _store_keys(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, list[int]]:
+    """Parcel ids (ascending) and class codes (ascending) of a store."""
+    ids = query_df(con, "SELECT parcel_id FROM parcels ORDER BY parcel_id")["parcel_id"]
+    codes = query_df(con, "SELECT code FROM land_classes ORDER BY code")["code"]
+    return ids.to_numpy(dtype=np.int64), [int(c) for c in codes]
+
+
+def _replace_learned(con: duckdb.DuckDBPyConnection, table: pd.DataFrame,
+                     meta: dict[str, str]) -> None:
+    """Drop and rewrite the learned table and set ``meta`` keys in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DROP TABLE IF EXISTS {LEARNED_TABLE}")
+        con.execute(load_sql("learned_suitability"))
+        con.register("incoming_learned", table)
+        con.execute(f"INSERT INTO {LEARNED_TABLE} (parcel_id, land_use, score) "
+                    "SELECT parcel_id, land_use, score FROM incoming_learned")
+        con.unregister("incoming_learned")
+        _set_meta(con, meta)
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
+            con.execute("ROLLBACK")
+        raise
+    con.execute("CHECKPOINT")  # fold the WAL into the file: readers see one complete store
+
+
+def _set_meta(con: duckdb.DuckDBPyConnection, meta: dict[str, str]) -> None:
+    con.executemany("INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [[key, str(value)] for key, value in meta.items()])
+
+
 # ---- reading -------------------------------------------------------------------------------
 
 def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -352,14 +578,64 @@ def read_adjacency(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def read_suitability_matrix(con: duckdb.DuckDBPyConnection, parcel_ids: np.ndarray,
                             codes: list[int]) -> np.ndarray:
     """Suitability as an (n parcels × K classes) array in the given parcel and class order."""
+    return _score_matrix(con, "suitability", parcel_ids, codes)
+
+
+def read_learned_suitability_matrix(con: duckdb.DuckDBPyConnection, parcel_ids: np.ndarray,
+                                    codes: list[int]) -> np.ndarray | None:
+    """Suitability learned from observed change as an (n × K) array, like
+    :func:`read_suitability_matrix`; None when the store has none (see
+    :func:`write_learned_suitability`)."""
+    if not _has_table(con, LEARNED_TABLE):
+        return None
+    return _score_matrix(con, LEARNED_TABLE, parcel_ids, codes)
+
+
+def read_learned_description(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The description stored with the learned suitability (training maps and years, scores,
+    importances, created_at, ...); None when the store has no learned suitability."""
+    rows = query(con, "SELECT value FROM meta WHERE key = ?", [LEARNED_META_KEY])
+    if not rows or not _has_table(con, LEARNED_TABLE):
+        return None
+    return json.loads(rows[0][0])
+
+
+def learned_years(description: dict | None) -> tuple[int, int] | None:
+    """The training period (start year, end year) of a learned suitability, if its description
+    gives one: ``start_year`` / ``end_year``, or ``years`` / ``train_years`` as two years, at the
+    top level or under ``training``."""
+    if not isinstance(description, dict):
+        return None
+    for where in (description, description.get("training")):
+        if not isinstance(where, dict):
+            continue
+        pair = ([where.get("start_year"), where.get("end_year")] if "start_year" in where
+                else where.get("years", where.get("train_years")))
+        try:
+            start, end = (int(year) for year in pair)
+        except (TypeError, ValueError):
+            continue
+        return start, end
+    return None
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(query(con, "SELECT table_name FROM information_schema.tables "
+                           "WHERE table_name = ?", [name]))
+
+
+def _score_matrix(con: duckdb.DuckDBPyConnection, table: str, parcel_ids: np.ndarray,
+                  codes: list[int]) -> np.ndarray:
     # One class at a time into a preallocated matrix: a pivot of the tidy table would hold
     # several copies of its 37 million rows at Wuhan's 30 m.
+    if table not in SCORE_TABLES:  # identifiers only from the allowlist
+        raise ValueError(f"unknown score table {table!r}")
     matrix = np.full((len(parcel_ids), len(codes)), 50.0)
     position = pd.Index(parcel_ids)
     cur = con.cursor()
     try:
         for j, code in enumerate(codes):
-            rows = cur.execute("SELECT parcel_id, score FROM suitability WHERE land_use = ?",
+            rows = cur.execute(f"SELECT parcel_id, score FROM {table} WHERE land_use = ?",
                                [int(code)]).fetchnumpy()
             at = position.get_indexer(rows["parcel_id"])
             matrix[at[at >= 0], j] = np.asarray(rows["score"], dtype=float)[at >= 0]

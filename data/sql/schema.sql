@@ -67,6 +67,9 @@ CREATE TABLE suitability (
     -- unique per (parcel_id, land_use); no index (37 million rows at Wuhan's 30 m: 32 s)
 );
 
+-- learned_suitability (same columns, learned from observed change) is optional and not created
+-- here: data/sql/learned_suitability.sql adds it to an existing store on request.
+
 -- Parcel neighbours with the length of their shared boundary, built once at import (parcel_a < parcel_b).
 CREATE TABLE adjacency (
     parcel_a INTEGER NOT NULL,
