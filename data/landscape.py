@@ -30,8 +30,10 @@ def _edge_indices(parcel_ids: np.ndarray, adjacency: pd.DataFrame) -> np.ndarray
 
 def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions: pd.DataFrame,
                           adjacency: pd.DataFrame, suitability: np.ndarray,
-                          coefficients=None) -> Landscape:
-    """Assemble a :class:`Landscape` from store tables (parcels ordered as ``suitability`` rows)."""
+                          coefficients=None,
+                          learned_suitability: np.ndarray | None = None) -> Landscape:
+    """Assemble a :class:`Landscape` from store tables (parcels ordered as ``suitability`` rows;
+    ``learned_suitability``, when the store has it, in the same order)."""
     roles = class_roles(classes)
     unknown = set(roles) - set(ROLES)
     if unknown:
@@ -58,6 +60,7 @@ def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions:
             ("urban_boundary", "in_urban_boundary"), ("no_conversion", "no_conversion"))},
         farmland_grade=grade.astype(np.int32),
         suitability=suitability,
+        learned_suitability=learned_suitability,
         edges=_edge_indices(parcels["parcel_id"].to_numpy(), adjacency),
         edge_length_m=adjacency["shared_m"].to_numpy(dtype=float),
         # per-class coefficients default from the class's role
@@ -69,13 +72,15 @@ def landscape_from_tables(parcels: pd.DataFrame, classes: pd.DataFrame, regions:
 
 
 def read_landscape(con: duckdb.DuckDBPyConnection, coefficients=None) -> Landscape:
-    """Read a :class:`Landscape` through an open connection."""
+    """Read a :class:`Landscape` through an open connection (with the learned suitability
+    when the store has one)."""
     parcels = store.read_parcels(con)
     classes = store.read_classes(con)
-    suitability = store.read_suitability_matrix(
-        con, parcels["parcel_id"].to_numpy(), classes["code"].tolist())
+    ids, codes = parcels["parcel_id"].to_numpy(), classes["code"].tolist()
     return landscape_from_tables(parcels, classes, store.read_regions(con),
-                                 store.read_adjacency(con), suitability, coefficients)
+                                 store.read_adjacency(con),
+                                 store.read_suitability_matrix(con, ids, codes), coefficients,
+                                 store.read_learned_suitability_matrix(con, ids, codes))
 
 
 def load_landscape(db_path: str | Path, coefficients=None) -> Landscape:

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.landscape import ECOLOGICAL_KEYS, Landscape
-from solver.scenario import Scenario
+from solver.scenario import Scenario, ScenarioError
 from solver.targets import AREA_SCALE, AreaTarget, build_targets, floor_units
+from wording import both
 
 OBJ_SCALE = 1_000_000  # integer objective units per point
 GRAIN_SCALE = 1_000  # kg per t, for the quality-weighted balance
@@ -188,16 +189,48 @@ def _lock_masks(land: Landscape, scenario: Scenario, allowed: np.ndarray) -> Non
 
 
 # ----- objective ------------------------------------------------------------------------
-def term_matrices(land: Landscape) -> dict[str, np.ndarray]:
-    """Natural-unit value of each linear term for parcel i in use c, (n, K) each."""
+class LearnedSuitabilityMissing(ScenarioError):
+    """``[suitability] source = "learned"`` on a landscape without learned scores.
+
+    ``text_key`` names the catalogue entry (zh/en) of the message; ``str()`` is the English.
+    """
+
+    text_key = "learned_suitability_missing"
+
+    def __init__(self) -> None:
+        self.message_zh, message_en = both(self.text_key)
+        super().__init__(message_en)
+
+
+def suitability_matrix(land: Landscape, scenario: Scenario) -> np.ndarray:
+    """The (n, K) suitability that the scenario's ``[suitability] source`` names.
+
+    Raises
+    ------
+    LearnedSuitabilityMissing
+        When the scenario asks for learned scores and the landscape has none.
+    """
+    if scenario.suitability.source != "learned":
+        return land.suitability
+    if land.learned_suitability is None:
+        raise LearnedSuitabilityMissing()
+    return land.learned_suitability
+
+
+def term_matrices(land: Landscape, suitability: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Natural-unit value of each linear term for parcel i in use c, (n, K) each.
+
+    ``suitability`` is the (n, K) score matrix to use (default: the rule scores).
+    """
     a = land.area_ha[:, None]
+    suitability = land.suitability if suitability is None else suitability
     food = np.zeros((land.n_parcels, land.n_classes))
     crop = land.role_classes("cropland")
     if crop:
         food[:, crop] = (land.area_ha * land.grain_t_per_ha)[:, None]
     changed = np.arange(land.n_classes)[None, :] != land.current[:, None]
     return {
-        "suitability": a * land.suitability,
+        "suitability": a * suitability,
         "ecology": a * land.esv_yuan_per_ha[None, :],
         "food": food,
         "carbon": a * land.carbon_t_per_ha[None, :],
@@ -211,11 +244,11 @@ def _reference(status_quo: float, attainable: float) -> float:
     return float(attainable) if attainable > 0 else 1.0
 
 
-def term_references(land: Landscape) -> dict[str, float]:
+def term_references(land: Landscape, suitability: np.ndarray | None = None) -> dict[str, float]:
     """Reference value of each term (natural units): 1 point = 1 % of it."""
     rows = np.arange(land.n_parcels)
     refs = {}
-    for name, mat in term_matrices(land).items():
+    for name, mat in term_matrices(land, suitability).items():
         refs[name] = _reference(mat[rows, land.current].sum(), mat.max(axis=1).sum())
     refs["conversion_cost"] = float(land.area_ha.sum()) or 1.0
     km = land.edge_length_m / 1000.0
@@ -225,9 +258,9 @@ def term_references(land: Landscape) -> dict[str, float]:
     return refs
 
 
-def _objective_coefficients(land: Landscape, w: dict[str, float],
-                            refs: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    mats = term_matrices(land)
+def _objective_coefficients(land: Landscape, w: dict[str, float], refs: dict[str, float],
+                            suitability: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mats = term_matrices(land, suitability)
     points = np.zeros((land.n_parcels, land.n_classes))
     for name, mat in mats.items():
         sign = -1.0 if name == "conversion_cost" else 1.0
@@ -253,15 +286,17 @@ def build_instance(landscape: Landscape, scenario: Scenario) -> Instance:
     Raises
     ------
     ScenarioError
-        When the scenario names a region or a demand class the landscape does not have.
+        When the scenario names a region or a demand class the landscape does not have, or
+        asks for learned suitability the landscape lacks (:class:`LearnedSuitabilityMissing`).
     ValueError
         When the landscape's arrays do not fit together.
     """
     landscape.check_shapes()
+    suitability = suitability_matrix(landscape, scenario)
     area = np.rint(landscape.area_ha * AREA_SCALE).astype(np.int64)
-    refs = term_references(landscape)
+    refs = term_references(landscape, suitability)
     weights = {t: getattr(scenario.weights, t) for t in TERMS}
-    coef, edge_reward = _objective_coefficients(landscape, weights, refs)
+    coef, edge_reward = _objective_coefficients(landscape, weights, refs, suitability)
     allowed = allowed_mask(landscape, scenario)
     inst = Instance(
         landscape=landscape, scenario=scenario, allowed=allowed,

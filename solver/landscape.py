@@ -65,6 +65,9 @@ class Landscape:
         Grain production capacity of the parcel if it is cropland (t/ha/yr), from its grade.
     region_population : (R,) float64
         Population of each region (persons); NaN where unknown.
+    learned_suitability : (n, K) float64, optional
+        Suitability learned from observed change (0..100), when the store has it; a scenario
+        uses it instead of ``suitability`` with ``[suitability] source = "learned"``.
     """
 
     parcel_id: np.ndarray
@@ -90,6 +93,7 @@ class Landscape:
     class_names_zh: tuple[str, ...] = ()
     class_names_en: tuple[str, ...] = ()
     region_names_en: tuple[str, ...] = ()
+    learned_suitability: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.class_roles is None:
@@ -158,6 +162,8 @@ class Landscape:
             "carbon_t_per_ha": (k,), "grain_t_per_ha": (n,),
             "edge_length_m": (self.edges.shape[0],),
         }
+        if self.learned_suitability is not None:
+            expected["learned_suitability"] = (n, k)
         for name, shape in expected.items():
             actual = getattr(self, name).shape
             if actual != shape:

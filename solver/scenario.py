@@ -29,6 +29,10 @@ Sections and keys
     ``forbidden`` (list of [from_key, to_key]) transitions that are never allowed.
 ``[weights]`` objective weights (≥ 0, 0..100) of the terms in points (see ``solver.instance``):
     ``suitability``, ``ecology``, ``food``, ``carbon``, ``compactness``, ``conversion_cost``.
+``[suitability]`` 适宜性来源
+    ``source`` ("rules" | "learned", default "rules") which suitability the
+    ``weights.suitability`` term scores: the store's rule (双评价-style) scores, or the scores
+    learned from observed change between two land-use maps (the store must have them).
 ``[demand]`` 规划指标 demand table
     ``rows`` (list of {class, region?, target_ha | min_ha/max_ha | target_pct | min_pct/max_pct})
     area per class, for the whole area or one region (see :mod:`solver.demand`).
@@ -55,6 +59,7 @@ class ScenarioError(ValueError):
 
 
 RED_LINE_MODES: tuple[str, ...] = ("locked", "ecological_only", "off")
+SUITABILITY_SOURCES: tuple[str, ...] = ("rules", "learned")
 
 
 def _num(default: Any, lo: float | None, hi: float | None, unit: str, doc: str) -> Any:
@@ -142,6 +147,17 @@ class Weights:
 
 
 @dataclass(frozen=True)
+class SuitabilityChoice:
+    """[suitability] which suitability the ``weights.suitability`` term scores."""
+
+    source: str = field(default="rules", metadata={
+        "choices": SUITABILITY_SOURCES, "unit": "choice",
+        "doc": "适宜性来源: rules = the store's hand-set (双评价-style) scores; learned = scores "
+               "learned from observed change between two land-use maps (the store must have "
+               "them: python -m data learn-suitability)"})
+
+
+@dataclass(frozen=True)
 class DemandLevers:
     """[demand] 规划指标表: per-class (and per-region) area targets, see :mod:`solver.demand`."""
 
@@ -153,7 +169,7 @@ class DemandLevers:
 SECTIONS: dict[str, type] = {
     "farmland": FarmlandLevers, "ecology": EcologyLevers, "growth": GrowthLevers,
     "conversion": ConversionLevers, "demand": DemandLevers, "weights": Weights,
-    "solver": SolverConfig,
+    "suitability": SuitabilityChoice, "solver": SolverConfig,
 }
 TOP_KEYS: tuple[str, ...] = ("name", "name_zh", "name_en", "description")
 
@@ -175,6 +191,7 @@ class Scenario:
     conversion: ConversionLevers = field(default_factory=ConversionLevers)
     demand: DemandLevers = field(default_factory=DemandLevers)
     weights: Weights = field(default_factory=Weights)
+    suitability: SuitabilityChoice = field(default_factory=SuitabilityChoice)
     solver: SolverConfig = field(default_factory=SolverConfig)
 
     # ----- construction -------------------------------------------------------------------

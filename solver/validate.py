@@ -236,13 +236,25 @@ def _demand_class(land: Landscape, name: str) -> int:
 
 
 # ----- objective ------------------------------------------------------------------------
-def term_natural_values(land: Landscape, a: np.ndarray) -> dict[str, float]:
-    """Natural-unit value of each objective term under assignment ``a``."""
+def scenario_suitability(land: Landscape, scenario: Scenario) -> np.ndarray:
+    """The scores ``[suitability] source`` names: the rule scores or the learned ones."""
+    if scenario.suitability.source != "learned":
+        return land.suitability
+    if land.learned_suitability is None:
+        raise ValueError("the scenario scores learned suitability, which this landscape lacks")
+    return land.learned_suitability
+
+
+def term_natural_values(land: Landscape, a: np.ndarray,
+                        suitability: np.ndarray | None = None) -> dict[str, float]:
+    """Natural-unit value of each objective term under assignment ``a`` (``suitability``:
+    the (n, K) scores to use, the rule scores by default)."""
+    suit = land.suitability if suitability is None else suitability
     crop = _role(land, a, "cropland")
     e = land.edges
     same = a[e[:, 0]] == a[e[:, 1]] if e.size else np.zeros(0, bool)
     return {
-        "suitability": float((land.area_ha * land.suitability[np.arange(a.size), a]).sum()),
+        "suitability": float((land.area_ha * suit[np.arange(a.size), a]).sum()),
         "ecology": float((land.area_ha * land.esv_yuan_per_ha[a]).sum()),
         "food": float((land.area_ha * land.grain_t_per_ha)[crop].sum()),
         "carbon": float((land.area_ha * land.carbon_t_per_ha[a]).sum()),
@@ -251,11 +263,11 @@ def term_natural_values(land: Landscape, a: np.ndarray) -> dict[str, float]:
     }
 
 
-def _upper_values(land: Landscape) -> dict[str, float]:
+def _upper_values(land: Landscape, suitability: np.ndarray) -> dict[str, float]:
     """Largest attainable value of each term (fallback reference when the status quo is 0)."""
     food = (land.area_ha * land.grain_t_per_ha).sum() if _has(land, "cropland") else 0.0
     return {
-        "suitability": float((land.area_ha * land.suitability.max(axis=1)).sum()),
+        "suitability": float((land.area_ha * suitability.max(axis=1)).sum()),
         "ecology": float(land.area_ha.sum() * land.esv_yuan_per_ha.max(initial=0)),
         "food": float(food),
         "carbon": float(land.area_ha.sum() * land.carbon_t_per_ha.max(initial=0)),
@@ -266,9 +278,10 @@ def _upper_values(land: Landscape) -> dict[str, float]:
 
 def term_values(land: Landscape, scenario: Scenario, assignment: np.ndarray) -> dict:
     """Each objective term as :class:`~solver.result.TermValue` (natural units and points)."""
-    before = term_natural_values(land, land.current)
-    after = term_natural_values(land, np.asarray(assignment))
-    upper = _upper_values(land)
+    suitability = scenario_suitability(land, scenario)
+    before = term_natural_values(land, land.current, suitability)
+    after = term_natural_values(land, np.asarray(assignment), suitability)
+    upper = _upper_values(land, suitability)
     out = {}
     for name, unit in TERM_UNITS.items():
         if name == "conversion_cost":

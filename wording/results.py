@@ -79,4 +79,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "explain_period_room": ("（该区域本期最多 {room:,.1f} 公顷可转为建设用地）",
                             " (at most {room:,.1f} ha of {region} may become construction land "
                             "in this period)"),
+    # a scenario that asks for what the store does not have
+    "learned_suitability_missing": (
+        "情景要求使用变化学习的适宜性（[suitability] source = \"learned\"），但本数据库没有变化学习的"
+        "适宜性评分。解决：先对该数据库运行 python -m data learn-suitability --db 数据库 …，或把 "
+        "[suitability] source 设为 \"rules\"（规则评分）。",
+        "The scenario scores suitability learned from change ([suitability] source = "
+        "\"learned\"), but this store has no learned suitability. Fix: run `python -m data "
+        "learn-suitability --db STORE ...` on the store, or set [suitability] source = "
+        "\"rules\"."),
 }
