@@ -52,6 +52,11 @@ class PageContext:
         return self.overview["classes"]
 
     @property
+    def learned(self) -> dict | None:
+        """Description of the store's suitability learned from change (None: it has none)."""
+        return self.overview.get("learned")
+
+    @property
     def region_names(self) -> tuple[str, ...]:
         """Chinese region names in the solver's region order (lever keys use them)."""
         return tuple(self.overview["regions"]["name_zh"])

@@ -66,10 +66,12 @@ def store_version(path: str) -> str:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def store_overview(path: str, version: str) -> dict[str, pd.DataFrame | dict]:
-    """Meta, classes, regions and the per-class summary of a store."""
+    """Meta, classes, regions, the per-class summary of a store and the description of its
+    learned suitability (None when it has none)."""
     con = connection(path)
     return {"meta": store.read_meta(con), "classes": store.read_classes(con),
-            "regions": store.read_regions(con), "summary": store.summary_table(con)}
+            "regions": store.read_regions(con), "summary": store.summary_table(con),
+            "learned": store.read_learned_description(con)}
 
 
 # Frames of a million rows and more are shared (st.cache_resource), never copied: st.cache_data
@@ -239,14 +241,16 @@ def _grid_region_frame(path: str, version: str, grid: GridSpec,
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def landscape(path: str, version: str) -> Landscape:
-    """The solver's input for a store (kept as an object: numpy arrays, never copied)."""
+    """The solver's input for a store (kept as an object: numpy arrays, never copied), with
+    its learned suitability when it has one (writing that bumps ``version``)."""
     con = connection(path)
     parcels = parcel_attributes(path, version)
     classes = store.read_classes(con)
-    suitability = store.read_suitability_matrix(con, parcels["parcel_id"].to_numpy(),
-                                                classes["code"].tolist())
+    ids, codes = parcels["parcel_id"].to_numpy(), classes["code"].tolist()
     return landscape_from_tables(parcels, classes, store.read_regions(con),
-                                 adjacency(path, version), suitability, coefficients())
+                                 adjacency(path, version),
+                                 store.read_suitability_matrix(con, ids, codes), coefficients(),
+                                 store.read_learned_suitability_matrix(con, ids, codes))
 
 
 @st.cache_resource(show_spinner=False)

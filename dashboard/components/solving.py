@@ -53,7 +53,8 @@ def wait_with_progress(job: services.SolveJob, limit: float, t: Callable[..., st
         bar.progress(min(elapsed / limit, 1.0), text=progress_text(job.progress, elapsed, limit, t))
     bar.empty()
     if isinstance(job.error, ScenarioError):  # a lever the store cannot satisfy as written
-        st.error(str(job.error))
+        text_key = getattr(job.error, "text_key", None)  # catalogued: in the session's language
+        st.error(t(text_key) if text_key else str(job.error))
         return None
     if job.error is not None:
         st.exception(job.error)

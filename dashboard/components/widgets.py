@@ -15,7 +15,8 @@ import streamlit as st
 from dashboard import state
 from dashboard.components import demand
 from data.presets import PRESET_KEYS, list_presets, load_preset
-from solver.scenario import Scenario, ScenarioError
+from data.store import learned_years
+from solver.scenario import RED_LINE_MODES, SUITABILITY_SOURCES, Scenario, ScenarioError
 
 PRESET_WIDGET = "lv:preset"
 BASE_KEY = "lever_base"  # the scenario the widgets start from: keeps levers without a widget
@@ -25,6 +26,7 @@ BASE_KEY = "lever_base"  # the scenario the widgets start from: keeps levers wit
 DEMAND_SOURCE = "demand_source"
 DEMAND_EDITED = "demand_edited"
 DEMAND_GENERATION = "demand_generation"
+SUITABILITY_SOURCE = "suitability.source"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Lever:
     hi: float = 100.0
     step: float = 1.0
     choices: tuple[str, ...] = ()
+    help: str = ""             # catalogue key of the widget's help text
 
 
 LEVER_GROUPS: dict[str, tuple[Lever, ...]] = {
@@ -59,9 +62,12 @@ LEVER_GROUPS: dict[str, tuple[Lever, ...]] = {
         Lever("conversion.allow_reclamation", "toggle"),
         Lever("conversion.max_changed_pct", "slider", 0.0, 50.0, 0.5),
     ),
-    "grp_weights": tuple(
-        Lever(f"weights.{name}", "slider", 0.0, 10.0, 0.1)
-        for name in ("suitability", "ecology", "food", "carbon", "compactness", "conversion_cost")
+    "grp_weights": (
+        # drawn only for a store with learned scores (see lever_panel)
+        Lever(SUITABILITY_SOURCE, "choice", choices=SUITABILITY_SOURCES,
+              help="suitability_source_help"),
+        *(Lever(f"weights.{name}", "slider", 0.0, 10.0, 0.1) for name in
+          ("suitability", "ecology", "food", "carbon", "compactness", "conversion_cost")),
     ),
     "grp_solver": (
         Lever("solver.time_limit_s", "slider", 1.0, 120.0, 1.0),
@@ -102,13 +108,29 @@ def _on_preset_change() -> None:
     set_widgets(load_preset(preset), preset)
 
 
-def _draw(lever: Lever, label: str, disabled: bool, fmt: Callable[[str], str]) -> None:
+def choice_labels(t: Callable[..., str], learned: dict | None) -> dict[str, dict[str, str]]:
+    """Option labels of the choice levers; the learned suitability names its training years
+    (e.g. 变化学习（2003→2005）) when its description gives them."""
+    years = learned_years(learned)
+    return {
+        "ecology.red_line_mode": {c: t(f"red_line_{c}") for c in RED_LINE_MODES},
+        SUITABILITY_SOURCE: {
+            "rules": t("suitability_rules"),
+            "learned": (t("suitability_learned", start=years[0], end=years[1]) if years
+                        else t("suitability_learned_plain"))},
+    }
+
+
+def _draw(lever: Lever, label: str, disabled: bool, labels: dict[str, dict[str, str]],
+          t: Callable[..., str]) -> None:
     key = widget_key(lever.key)
     if lever.kind == "toggle":
         st.toggle(label, key=key, disabled=disabled)
     elif lever.kind == "choice":
+        names = labels.get(lever.key, {})
         st.selectbox(label, lever.choices, key=key, disabled=disabled,
-                     format_func=lambda c: fmt(f"red_line_{c}"))
+                     format_func=lambda c: names.get(c, c),
+                     help=t(lever.help) if lever.help else None)
     elif lever.kind == "number":
         integer = lever.key == "solver.seed"
         st.number_input(label, min_value=int(lever.lo) if integer else lever.lo,
@@ -122,15 +144,23 @@ def _draw(lever: Lever, label: str, disabled: bool, fmt: Callable[[str], str]) -
                   disabled=disabled)
 
 
-def lever_panel(t: Callable[..., str], lang: str, disabled: bool) -> None:
-    """Draw the preset picker and every lever group (in the sidebar)."""
+def lever_panel(t: Callable[..., str], lang: str, disabled: bool,
+                learned: dict | None = None) -> None:
+    """Draw the preset picker and every lever group (in the sidebar).
+
+    ``learned`` is the description of the store's learned suitability (None: the store has
+    none, and the suitability source is not offered).
+    """
     names = {p["key"]: p["name_zh" if lang == "zh" else "name_en"] for p in list_presets()}
     st.selectbox(t("preset"), PRESET_KEYS, key=PRESET_WIDGET, format_func=names.get,
                  on_change=_on_preset_change, disabled=disabled)
+    labels = choice_labels(t, learned)
     for group, levers in LEVER_GROUPS.items():
         with st.expander(t(group), expanded=group in ("grp_farmland", "grp_growth")):
             for lever in levers:
-                _draw(lever, t(lever.key), disabled, t)
+                if lever.key == SUITABILITY_SOURCE and learned is None:
+                    continue
+                _draw(lever, t(lever.key), disabled, labels, t)
 
 
 def scenario_from_widgets() -> tuple[Scenario, str, list[str]]:
@@ -139,8 +169,8 @@ def scenario_from_widgets() -> tuple[Scenario, str, list[str]]:
     scenario, errors = st.session_state.get(BASE_KEY) or load_preset(preset), []
     for lever in ALL_LEVERS:
         value = st.session_state.get(widget_key(lever.key))
-        if value == scenario_value(scenario, lever.key):
-            continue
+        if value == scenario_value(scenario, lever.key) or (value is None and lever.kind == "choice"):
+            continue  # a choice never drawn (no learned scores) keeps the scenario's value
         try:
             scenario = scenario.with_value(lever.key, value)
         except ScenarioError as exc:
@@ -214,6 +244,14 @@ def with_edited_demand(scenario: Scenario, vocab: demand.Vocabulary
     if rows == scenario.demand.rows:
         return scenario, problems
     return scenario.with_demand(rows), problems
+
+
+def without_unavailable_learned(scenario: Scenario, has_learned: bool) -> tuple[Scenario, bool]:
+    """``scenario`` scoring the rule suitability if it asks for learned scores the store lacks
+    (a link or saved scenario from another store); whether it had to."""
+    if has_learned or scenario.suitability.source != "learned":
+        return scenario, False
+    return scenario.with_value(SUITABILITY_SOURCE, "rules"), True
 
 
 REGION_LEVERS = ("farmland.region_quota_pct", "growth.region_min_new_built_ha",

@@ -79,7 +79,7 @@ def _lever_sidebar(ctx: PageContext, vocab: demand.Vocabulary) -> bool:
             st.info(t("read_only"))
         clicked = st.button(t("solve"), type="primary", width="stretch",
                             disabled=ctx.read_only, key="solve")
-        widgets.lever_panel(t, ctx.lang, disabled=ctx.read_only)
+        widgets.lever_panel(t, ctx.lang, disabled=ctx.read_only, learned=ctx.learned)
         widgets.demand_panel(t, vocab, ctx.version, ctx.lang, disabled=ctx.read_only)
         st.toggle(t("presentation"), key="presentation_toggle",
                   on_change=lambda: st.session_state.update(presenting=True))
@@ -109,6 +109,9 @@ def _scenario_from_levers(ctx: PageContext, vocab: demand.Vocabulary) -> tuple[S
     scenario, dropped = widgets.drop_unknown_regions(scenario, ctx.region_names)
     for key, name in dropped:
         st.warning(t("unknown_region", key=key, name=name, known="、".join(ctx.region_names)))
+    scenario, to_rules = widgets.without_unavailable_learned(scenario, ctx.learned is not None)
+    if to_rules:
+        st.warning(t("learned_unavailable"))
     if ctx.presenting:
         return scenario, preset
     with st.expander(t("regional_levers")):
