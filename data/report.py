@@ -521,6 +521,9 @@ def _transitions(data: ReportData, lang: str) -> dict[str, Any]:
             "total": _fmt(matrix.to_numpy().sum())}
 
 
+SOURCE_WORDS = {"rules": "suitability_rules", "learned": "suitability_learned_plain"}
+
+
 def lever_label(section: str, key: str, lang: str) -> str:
     """A lever's label in ``lang``; region entries (``region_quota_pct.城关镇``) name the region."""
     dotted = f"{section}.{key}" if section else key
@@ -539,6 +542,8 @@ def lever_value_text(value: object, lang: str) -> str:
         return t["yes"] if value else t["no"]
     if isinstance(value, str) and f"red_line_{value}" in wording.TEXT:  # the choice levers
         return wording.translate(f"red_line_{value}", lang)
+    if isinstance(value, str) and value in SOURCE_WORDS:  # [suitability] source
+        return wording.translate(SOURCE_WORDS[value], lang)
     if isinstance(value, int | float):
         return f"{value:,.6g}"
     return str(value)

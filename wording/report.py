@@ -140,6 +140,8 @@ TEXT: dict[str, tuple[str, str]] = {
         'Area targets'),
     'report_section.weights': ('目标权重',
         'Objective weights'),
+    'report_section.suitability': ('适宜性来源',
+        'Suitability source'),
     'report_section.solver': ('求解设置',
         'Solver settings'),
     # levers of the scenario file the lever panel does not show

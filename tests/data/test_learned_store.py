@@ -224,3 +224,12 @@ def test_missing_store_and_open_store_give_store_errors(county: Path, tmp_path: 
 ])
 def test_learned_years(description, years) -> None:
     assert store.learned_years(description) == years
+
+
+def test_the_briefing_report_names_the_suitability_source_in_words() -> None:
+    from data.report import lever_label, lever_value_text
+
+    assert lever_label("suitability", "source", "zh") == "适宜性来源"
+    assert lever_label("suitability", "source", "en") == "Suitability source"
+    assert [lever_value_text(v, "zh") for v in ("rules", "learned")] == ["规则评分", "变化学习"]
+    assert lever_value_text("learned", "en") == "Learned from change"
