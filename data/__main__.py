@@ -9,6 +9,8 @@
     python -m data export --db stores/wuhan_300m.duckdb --assignment result.parquet --out map.tif
     python -m data export --db stores/demo.duckdb --saved 方案A --out brief.html --lang en
     python -m data scenarios list --db stores/demo.duckdb
+    python -m data validate-change --train-start A.tif --train-end B.tif --start B.tif \
+        --end C.tif --mapping m.toml --no-change mask.tif --out score.json --map allocated.tif
 """
 
 from __future__ import annotations
@@ -127,6 +129,64 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate_change(args: argparse.Namespace) -> int:
+    from data.change.validate import ValidationInputs, validate_change
+
+    inputs = ValidationInputs(
+        train_start=args.train_start, train_end=args.train_end, start=args.start, end=args.end,
+        mapping=args.mapping, no_change=args.no_change,
+        drivers=tuple((name, Path(path)) for name, path in _parse_drivers(args.driver).items()),
+        cell_size_m=args.cell_size, inertia=args.inertia, compactness=args.compactness,
+        time_limit_s=args.time_limit, seed=args.seed)
+    result = validate_change(inputs, args.out, args.map)
+    print(validation_summary(result))
+    return 0
+
+
+def validation_summary(result: dict) -> str:
+    """The scores of the learned model and the baselines as a small text table."""
+    lines = [f"{'model':<9} {'FoM':>7} {'hits':>10} {'misses':>10} {'wrong':>10} "
+             f"{'false al.':>10} {'kappa':>7} {'restricted changed':>19}"]
+    for name, s in result["scores"].items():
+        lines.append(f"{name:<9} {s['fom']:>7.4f} {s['hits']:>10,} {s['misses']:>10,} "
+                     f"{s['wrong_hits']:>10,} {s['false_alarms']:>10,} {s['kappa']:>7.4f} "
+                     f"{s['restricted_changed']:>19,}")
+    allocation = result["allocation"]
+    lines.append(f"allocation {allocation['status']} in {allocation['seconds']} s, "
+                 f"gap {allocation['gap']}; learned − best baseline ({result['best_baseline']}) "
+                 f"FoM = {result['margin_over_best_baseline']:+.4f}; total "
+                 f"{result['seconds']} s, peak {result['peak_memory_gb']} GB")
+    return "\n".join(lines)
+
+
+def _add_change_commands(sub: argparse._SubParsersAction) -> None:
+    check = sub.add_parser(
+        "validate-change", help="learn change on one period, allocate the next with the "
+                                "engine and score it against the real map")
+    for option, text in (("--train-start", "land-use map at the start of the training period"),
+                         ("--train-end", "land-use map at the end of the training period"),
+                         ("--start", "land-use map the allocation starts from"),
+                         ("--end", "real land-use map it is scored against (its class areas "
+                                   "are the demand)")):
+        check.add_argument(option, required=True, type=Path, help=text)
+    check.add_argument("--mapping", required=True, type=Path, help="class mapping TOML")
+    check.add_argument("--no-change", type=Path, help="mask raster: restricted cells are locked")
+    check.add_argument("--driver", action="append", default=[], metavar="NAME=FILE",
+                       help="driver raster described in the mapping (repeatable)")
+    check.add_argument("--cell-size", type=float, default=30.0,
+                       help="cell edge in metres (default 30: full resolution of a 30 m map)")
+    check.add_argument("--inertia", type=float, default=0.1,
+                       help="value of keeping a class against the probability of a change")
+    check.add_argument("--compactness", type=float, default=0.0,
+                       help="weight of the engine's compactness term (default 0)")
+    check.add_argument("--time-limit", type=float, default=300.0, help="engine limit (s)")
+    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--out", required=True, type=Path, help="scores (JSON)")
+    check.add_argument("--map", type=Path, help="allocated map (GeoTIFF); the agreement map "
+                                                "goes beside it as NAME.agreement.tif")
+    check.set_defaults(run=cmd_validate_change)
+
+
 def _add_library_commands(sub: argparse._SubParsersAction) -> None:
     export = sub.add_parser(
         "export", help="export an allocation (gpkg/parquet/csv), indicators (xlsx/csv) or a "
@@ -211,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     indicators.add_argument("--out", type=Path, help="write the indicator table as CSV")
     indicators.set_defaults(run=cmd_indicators)
     _add_library_commands(sub)
+    _add_change_commands(sub)
     return parser
 
 
