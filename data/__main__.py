@@ -9,6 +9,7 @@
     python -m data export --db stores/wuhan_300m.duckdb --assignment result.parquet --out map.tif
     python -m data export --db stores/demo.duckdb --saved 方案A --out brief.html --lang en
     python -m data scenarios list --db stores/demo.duckdb
+    python -m data learn-suitability --db wuhan.duckdb --start A.tif --end B.tif --mapping m.toml
     python -m data validate-change --train-start A.tif --train-end B.tif --start B.tif \
         --end C.tif --mapping m.toml --no-change mask.tif --out score.json --map allocated.tif
 """
@@ -159,7 +160,35 @@ def validation_summary(result: dict) -> str:
     return "\n".join(lines)
 
 
+def cmd_learn_suitability(args: argparse.Namespace) -> int:
+    from data.change.learn import learn_store_suitability
+
+    description = learn_store_suitability(
+        args.db, args.start, args.end, args.mapping,
+        {name: Path(path) for name, path in _parse_drivers(args.driver).items()},
+        inertia=args.inertia, seed=args.seed)
+    training = description["training"]
+    print(f"stored learned suitability in {args.db} ({description['parcels']:,} parcels; "
+          f"held-out accuracy {training['accuracy']:.3f}, log loss {training['log_loss']:.3f}); "
+          "use it with [suitability] source = \"learned\"")
+    return 0
+
+
 def _add_change_commands(sub: argparse._SubParsersAction) -> None:
+    learn = sub.add_parser(
+        "learn-suitability", help="learn a grid store's suitability from observed change "
+                                  "between two maps (the store imported from the later one)")
+    learn.add_argument("--db", required=True, type=Path, help="grid store imported from --end")
+    learn.add_argument("--start", required=True, type=Path, help="land-use map, period start")
+    learn.add_argument("--end", required=True, type=Path, help="land-use map, period end")
+    learn.add_argument("--mapping", required=True, type=Path, help="class mapping TOML")
+    learn.add_argument("--driver", action="append", default=[], metavar="NAME=FILE",
+                       help="driver raster described in the mapping (repeatable)")
+    learn.add_argument("--inertia", type=float, default=0.1,
+                       help="value of keeping a class against the probability of a change")
+    learn.add_argument("--seed", type=int, default=0)
+    learn.set_defaults(run=cmd_learn_suitability)
+
     check = sub.add_parser(
         "validate-change", help="learn change on one period, allocate the next with the "
                                 "engine and score it against the real map")
