@@ -138,6 +138,7 @@ def cmd_validate_change(args: argparse.Namespace) -> int:
         mapping=args.mapping, no_change=args.no_change,
         drivers=tuple((name, Path(path)) for name, path in _parse_drivers(args.driver).items()),
         cell_size_m=args.cell_size, inertia=args.inertia, compactness=args.compactness,
+        neighbourhood=not args.no_neighbourhood,
         time_limit_s=args.time_limit, seed=args.seed)
     result = validate_change(inputs, args.out, args.map)
     print(validation_summary(result))
@@ -208,6 +209,8 @@ def _add_change_commands(sub: argparse._SubParsersAction) -> None:
                        help="value of keeping a class against the probability of a change")
     check.add_argument("--compactness", type=float, default=0.0,
                        help="weight of the engine's compactness term (default 0)")
+    check.add_argument("--no-neighbourhood", action="store_true",
+                       help="leave the neighbourhood class shares out of the drivers")
     check.add_argument("--time-limit", type=float, default=300.0, help="engine limit (s)")
     check.add_argument("--seed", type=int, default=0)
     check.add_argument("--out", required=True, type=Path, help="scores (JSON)")

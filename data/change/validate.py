@@ -2,10 +2,11 @@
 
 ``python -m data validate-change`` (see :func:`validate_change`): learn the transition potential
 on train-start → train-end; allocate start → end with the end map's exact class areas as the
-demand table and the no-change mask as hard locks, with the engine; score the allocation against
-the real end map next to three baselines scored by the same code — no change (the null model),
-a random placement of the demanded change, and the nearest-same-class rule — and write the
-scores (JSON), the allocated map and an agreement map (GeoTIFFs on the end map's grid).
+demand table (locked cells counted in their start class) and the no-change mask as hard locks,
+with the engine; score the allocation against the real end map next to three baselines scored
+by the same code — no change (the null model), a random placement of the demanded change, and
+the nearest-same-class rule — and write the scores (JSON), the allocated map and an agreement
+map (GeoTIFFs on the end map's grid).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class ValidationInputs:
     cell_size_m: float = 30.0
     inertia: float = DEFAULT_INERTIA
     compactness: float = 0.0
+    neighbourhood: bool = True
     time_limit_s: float = 300.0
     seed: int = 0
 
@@ -91,10 +93,10 @@ def validate_change(inputs: ValidationInputs, out_json: Path, map_path: Path | N
              f"({time.perf_counter() - started:.1f} s)")
     static = maps.static_drivers(cells, mapping, dict(inputs.drivers))
     categorical = ("class", *maps.categorical_drivers(mapping, dict(inputs.drivers)))
-    model = _learn(cells, train_start, train_end, static, categorical, inputs.seed, progress)
+    model = _learn(cells, train_start, train_end, static, categorical, inputs, progress)
     locked = (maps.restricted_cells(cells, inputs.no_change, mapping)
               if inputs.no_change is not None else np.zeros(len(cells.cells), dtype=bool))
-    drivers = _with_static(maps.map_drivers(cells, start), static)
+    drivers = _with_static(maps.map_drivers(cells, start, inputs.neighbourhood), static)
     potential = model.predict(drivers)
     problem = _problem(cells, start, end, locked)
     runs = _allocate_all(problem, potential, drivers, inputs, progress)
@@ -119,11 +121,11 @@ def _with_static(table: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
 
 
 def _learn(cells: maps.CellGrid, train_start: maps.ClassMap, train_end: maps.ClassMap,
-           static: pd.DataFrame, categorical: tuple[str, ...], seed: int,
+           static: pd.DataFrame, categorical: tuple[str, ...], inputs: ValidationInputs,
            progress) -> PotentialModel:
-    drivers = _with_static(maps.map_drivers(cells, train_start), static)
+    drivers = _with_static(maps.map_drivers(cells, train_start, inputs.neighbourhood), static)
     model = fit_potential(drivers, train_end.cls.astype(int), cells.class_keys, categorical,
-                          seed=seed)
+                          seed=inputs.seed)
     progress(f"learned {train_start.path.name} → {train_end.path.name} on "
              f"{model.training['rows']:,} cells in {model.training['seconds']:.1f} s "
              f"(held-out accuracy {model.training['accuracy']:.3f})")
@@ -132,7 +134,11 @@ def _learn(cells: maps.CellGrid, train_start: maps.ClassMap, train_end: maps.Cla
 
 def _problem(cells: maps.CellGrid, start: maps.ClassMap, end: maps.ClassMap,
              locked: np.ndarray) -> ChangeProblem:
-    demand = np.bincount(end.cls, weights=cells.area_ha, minlength=cells.n_classes)
+    # The end map's class areas, except that locked cells keep their start class: real change
+    # on locked cells (a mask drawn in another year) can be reached by no model — it scores as
+    # misses for all — and demanding it would make the allocation infeasible.
+    end_cls = np.where(locked, start.cls, end.cls)
+    demand = np.bincount(end_cls, weights=cells.area_ha, minlength=cells.n_classes)
     edges, edge_m = grid_edges(cells)
     return ChangeProblem(start.cls.astype(np.int32), cells.area_ha, locked, demand,
                          cells.class_keys, cells.class_roles, cells.class_codes, edges, edge_m)
@@ -192,7 +198,8 @@ def _report(inputs: ValidationInputs, cells: maps.CellGrid, model: PotentialMode
         "model": {"kind": "LightGBM multiclass (transition potential)",
                   "features": list(model.features), "categorical": list(model.categorical),
                   "training": model.training, "importance": model.importance,
-                  "inertia": inputs.inertia, "compactness_weight": inputs.compactness},
+                  "inertia": inputs.inertia, "compactness_weight": inputs.compactness,
+                  "neighbourhood_drivers": inputs.neighbourhood},
         "allocation": _allocation_dict(learned, runs["learned"][2]),
         "scores": scores,
         "best_baseline": best,
@@ -209,6 +216,7 @@ def _inputs_dict(inputs: ValidationInputs) -> dict:
             "no_change": inputs.no_change.name if inputs.no_change else None,
             "drivers": {name: Path(path).name for name, path in inputs.drivers},
             "cell_size_m": inputs.cell_size_m, "seed": inputs.seed,
+            "neighbourhood": inputs.neighbourhood, "compactness": inputs.compactness,
             "time_limit_s": inputs.time_limit_s}
 
 
