@@ -11,10 +11,10 @@ Each section module holds a ``TEXT`` dict of ``key: (zh, en)``; :data:`TEXT` is 
 
 from __future__ import annotations
 
-from wording import compare, grid, indicators, pages, report, results, upload
+from wording import compare, grid, indicators, pages, report, results, upload, validation
 
 LANGUAGES = ("zh", "en")
-SECTIONS = (results, pages, compare, grid, upload, report, indicators)
+SECTIONS = (results, pages, compare, grid, upload, report, indicators, validation)
 
 
 def _merged(sections) -> dict[str, tuple[str, str]]:

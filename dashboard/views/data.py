@@ -1,18 +1,19 @@
-"""Data page: what the parcel store holds, its map, where the coefficients come from, and the
-upload of one's own parcels or land-cover raster."""
+"""Data page: what the parcel store holds, its map, where the coefficients come from, the
+change validation reports (issue 13), and the upload of one's own parcels or land-cover raster."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import services
-from dashboard.components import maps, panels, results, upload
+from dashboard.components import maps, panels, results, upload, validation
 from dashboard.page import PageContext, page_context
 from data.paths import store_dir
 
 
 def page(ctx: PageContext) -> None:
-    """Store summary and map beside its class and region tables, then the upload section."""
+    """Store summary and map beside its class and region tables, the change validation
+    reports, then the upload section."""
     t, meta = ctx.t, ctx.overview["meta"]
     st.title(f"{t('data_title')} · {ctx.store_title}")
     if meta.get("synthetic") == "true":
@@ -26,6 +27,8 @@ def page(ctx: PageContext) -> None:
         _tables(ctx)
     st.subheader(t("coefficients_table"))
     st.dataframe(services.coefficients().sources(), hide_index=True, width="stretch")
+    st.divider()
+    validation.validation_section(store_dir() / "validation", ctx.t, ctx.lang)
     st.divider()
     _upload(ctx)
 
