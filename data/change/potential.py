@@ -17,10 +17,16 @@ seeds) depend only on ``seed``.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
-import lightgbm as lgb
+# LightGBM's OpenMP threads spin while they wait by default: on a busy 2-core machine (the
+# engine, the dashboard, a test run beside it) a fit then takes 5-10× longer. Passive waiting
+# (read when OpenMP loads with LightGBM, so set before the import) gives the same model.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import lightgbm as lgb  # noqa: E402
 import numpy as np
 import pandas as pd
 
