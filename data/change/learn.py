@@ -22,7 +22,7 @@ from data import store
 from data.change import maps
 from data.change.allocate import DEFAULT_INERTIA, transition_scores
 from data.change.potential import PotentialModel, fit_potential
-from data.change.validate import _with_static
+from data.change.validate import _say, _with_static
 from data.db import connect
 from data.importers.errors import DataImportError
 
@@ -34,7 +34,7 @@ MIN_MATCHING_SHARE = 0.99
 def learn_store_suitability(db_path: Path, start: Path, end: Path, mapping_path: Path,
                             drivers: dict[str, Path] | None = None,
                             inertia: float = DEFAULT_INERTIA, seed: int = 0,
-                            progress=print) -> dict:
+                            progress=None) -> dict:
     """Fit the change model on ``start`` → ``end`` and store its scores in ``db_path``.
 
     Parameters
@@ -56,7 +56,7 @@ def learn_store_suitability(db_path: Path, start: Path, end: Path, mapping_path:
     dict
         The description stored with the scores.
     """
-    drivers = drivers or {}
+    drivers, progress = drivers or {}, progress or _say
     parcels, spec, codes = _store_cells(db_path)
     mapping = maps.load(mapping_path)
     cells, per_pixel = maps.open_grid([end, start], mapping, spec.cell_m)

@@ -62,7 +62,7 @@ class ValidationInputs:
 
 
 def validate_change(inputs: ValidationInputs, out_json: Path, map_path: Path | None = None,
-                    progress=print) -> dict:
+                    progress=None) -> dict:
     """Run the whole validation and write its outputs.
 
     Parameters
@@ -82,6 +82,7 @@ def validate_change(inputs: ValidationInputs, out_json: Path, map_path: Path | N
         What the JSON holds.
     """
     started = time.perf_counter()
+    progress = progress or _say
     mapping = maps.load(inputs.mapping)
     paths = [inputs.start, inputs.end, inputs.train_start, inputs.train_end]
     _check_distinct(paths)
@@ -107,6 +108,10 @@ def validate_change(inputs: ValidationInputs, out_json: Path, map_path: Path | N
     out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)  # a long run's steps show as they happen, also in a log file
 
 
 def _check_distinct(paths: list[Path]) -> None:
