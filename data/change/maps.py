@@ -134,7 +134,8 @@ def open_grid(paths: list[Path], mapping: Mapping, cell_size_m: float
 
 
 def class_map(cells: CellGrid, per_pixel: np.ndarray, path: Path) -> ClassMap:
-    """Majority class and class shares of every cell of ``cells`` (ties: the lower code)."""
+    """Majority class and class shares of every cell of ``cells`` (ties: the class listed
+    first in the class table)."""
     counts = class_counts(cells.blocks, per_pixel, cells.n_classes)[cells.cells]
     total = np.maximum(counts.sum(axis=1, keepdims=True), 1)
     return ClassMap(path, counts.argmax(axis=1).astype(np.int16),

@@ -33,7 +33,7 @@ import pandas as pd
 #: Rows learned from at most (a random sample beyond): enough for stable trees, fits in ~1 min.
 MAX_TRAINING_ROWS = 1_500_000
 #: Cells whose driver contributions are averaged for the importance table.
-IMPORTANCE_ROWS = 2_000
+IMPORTANCE_ROWS = 1_000
 THREADS = 2  # fixed, so that the same seed gives the same model on any machine
 BOOSTING_ROUNDS = 400
 EARLY_STOP_ROUNDS = 20
