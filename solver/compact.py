@@ -270,7 +270,9 @@ def lagrangian_repair(inst: Instance, config: SolverConfig, labels: np.ndarray, 
     reward under ``labels`` added to its coefficients (compactness linearised at ``labels``)."""
     linear = replace(inst, coef=inst.coef + neighbour_reward(inst, labels),
                      edge_reward=np.zeros_like(inst.edge_reward))
-    out = exact_phase(linear, config, deadline, time.monotonic(), False, residual)
+    # a feasible allocation is what the search needs: no second residual to close the gap
+    out = exact_phase(linear, config, deadline, time.monotonic(), False, residual,
+                      close_gap=False)
     return out.assignment
 
 

@@ -13,7 +13,8 @@
    equal cells (cut ones smaller at the edges) only parcels of other areas can correct a
    class's area by less than a cell. Each try gets a share of the time left, so a residual
    CP-SAT can neither place nor refute (a subset sum) cannot take the whole phase; the next
-   try frees four times as many parcels.
+   try frees four times as many parcels. A residual that stopped at the target gap of its own
+   bound but not of the flow's is solved once more to its optimum.
 
 Without compactness the bound is the LP bound of the identical model when no side row binds
 and the Lagrangian (= LP) bound otherwise; with compactness the flow supplies the first
@@ -31,6 +32,7 @@ import numpy as np
 from solver.config import SolverConfig
 from solver.flow import FlowOutcome, SideRow, solve_flow, split_targets
 from solver.instance import Instance
+from solver.result import relative_gap
 from solver.targets import AreaTarget
 
 ResidualSolver = Callable[[Instance, SolverConfig, float, np.ndarray, float],
@@ -140,11 +142,14 @@ def _start_price(inst: Instance, row: SideRow) -> float:
 
 # ----- the phase ----------------------------------------------------------------------------
 def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float,
-                with_compactness: bool, residual: ResidualSolver) -> ExactOutcome:
+                with_compactness: bool, residual: ResidualSolver,
+                close_gap: bool = True) -> ExactOutcome:
     """Run the flow / price / residual search until the target gap or ``deadline``.
 
     ``residual(instance, config, budget_s, hint, t0)`` solves a restricted instance exactly
     (CP-SAT, from ``solver.model``) and returns (assignment, objective units) or None.
+    ``close_gap``: solve a residual that ends above the target gap once more to its optimum
+    (never with compactness, whose bound the residual cannot approach).
     """
     out = ExactOutcome()
     nested, crossing = split_targets(inst)
@@ -182,7 +187,8 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         best_bound = min(best_bound, bound)
         candidates.append(flow)
     out.bound_units = best_bound - inst.status_quo_units
-    _repair(inst, config, out, candidates, last_violating, rows, deadline, t0, residual)
+    _repair(inst, config, out, candidates, last_violating, rows, deadline, t0, residual,
+            close_gap and not with_compactness)
     return out
 
 
@@ -201,8 +207,15 @@ def _offer(inst: Instance, out: ExactOutcome, flow: FlowOutcome, rows: list[Side
 
 def _repair(inst: Instance, config: SolverConfig, out: ExactOutcome,
             candidates: list[FlowOutcome], last_violating: FlowOutcome | None,
-            rows: list[SideRow], deadline: float, t0: float, residual: ResidualSolver) -> None:
-    """CP-SAT on the split / flipping parcels (and more by regret), the rest fixed."""
+            rows: list[SideRow], deadline: float, t0: float, residual: ResidualSolver,
+            close_gap: bool = True) -> None:
+    """CP-SAT on the split / flipping parcels (and more by regret), the rest fixed.
+
+    The residual stops at the target gap measured against its own bound, which lies below
+    the flow's: when that leaves the proven gap above the target (and ``close_gap``), the same
+    residual is solved once more to its optimum from the allocation found (on Wuhan at 300 m
+    with a 0.1 % target that closed a 0.11 % gap to 0.04 % in a second, where the LP and full
+    CP-SAT phases after the exact one took up to the whole time limit)."""
     base = candidates[-1]
     if base.assignment is None:
         return
@@ -222,9 +235,20 @@ def _repair(inst: Instance, config: SolverConfig, out: ExactOutcome,
         found = _solve_residual(inst, config, base.assignment, free, out, deadline, t0,
                                 residual, 1.0 if last else RESIDUAL_SHARE)
         out.residual_parcels = int(free.size)
+        if found and close_gap and _gap_open(inst, config, out):
+            _solve_residual(inst, replace(config, target_gap_pct=0.0), out.assignment, free,
+                            out, deadline, t0, residual, RESIDUAL_SHARE)
         if found or last:
             return
         size = min(4 * size, max(RESIDUAL_MAX, len(seed)))
+
+
+def _gap_open(inst: Instance, config: SolverConfig, out: ExactOutcome) -> bool:
+    if out.objective_units is None or out.bound_units is None:
+        return False
+    scale = inst.obj_scale
+    gap = relative_gap(out.objective_units / scale, out.bound_units / scale)
+    return gap is not None and gap > config.target_gap_pct / 100.0
 
 
 def _free_parcels(inst: Instance, a: np.ndarray, seed: set[int], size: int) -> np.ndarray:
