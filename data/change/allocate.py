@@ -1,8 +1,9 @@
 """Allocate one period's change to a demand table with the engine, from any score matrix.
 
 Validation asks: given the end year's class areas (the demand) and the cells that may not change,
-where does the change go? The engine answers that exactly (its network-flow core: class areas
-are nested targets), for the learned model and for the baselines alike, so every model is
+where does the change go? The engine answers that optimally on equal cells (its network-flow
+core: class areas are nested targets), and to a proven gap of at most 1 % where cells cut by
+nodata have unequal areas, for the learned model and for the baselines alike, so every model is
 scored on the same demand, the same locks and the same solver.
 
 The learned model's scores come from :func:`transition_scores`: a cell keeps its class for a
@@ -32,7 +33,7 @@ from solver.validate import check_allocation
 
 #: Default inertia: the best constant on Wuhan at 300 m (0.07 → 0.198, 0.1 → 0.202, 0.13 → 0.197).
 DEFAULT_INERTIA = 0.1
-TARGET_GAP_PCT = 0.1
+TARGET_GAP_PCT = 1.0
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,8 @@ def change_scenario(problem: ChangeProblem, time_limit_s: float, seed: int,
                     "compactness": compactness, "conversion_cost": 0.0},
         "demand": {"rows": [{"class": key, "target_ha": float(ha)}
                             for key, ha in zip(problem.class_keys, problem.demand_ha, strict=True)]},
-        # the linear allocation is solved exactly (network flow); the target gap only matters
-        # for unequal cells (cut by nodata) and for compactness
+        # equal cells: the network flow is integral and optimal; cells cut by nodata are closed
+        # to this proven gap (Wuhan 1 km, no share drivers: 1 % in 1.8 s, 0.1 % took 292 s)
         "solver": {"time_limit_s": time_limit_s, "seed": seed, "target_gap_pct": TARGET_GAP_PCT},
     })
 
