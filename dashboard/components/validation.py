@@ -194,11 +194,7 @@ def cached_report(path: Path, root: Path) -> Report:
         mtime = path.stat().st_mtime_ns
     except OSError as exc:
         raise ReportError("val_err_read", file=_shown_name(path, root), reason=_reason(exc)) from exc
-    outcome = _cached_report(str(path), mtime, str(root))
-    if isinstance(outcome, Report):
-        return outcome
-    key, values = outcome
-    raise ReportError(key, **values)
+    return _value_or_raise(_cached_report(str(path), mtime, str(root)), Report)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -483,8 +479,12 @@ def image_corners(transform, shape: tuple[int, int], stride: int, crs) -> list[l
 def cached_map(path: Path, max_px: int = MAX_PX) -> MapImage:
     """:func:`read_map`, read again only when the file changes."""
     mtime = path.stat().st_mtime_ns if path.is_file() else 0
-    outcome = _cached_map(str(path), mtime, max_px)
-    if isinstance(outcome, MapImage):
+    return _value_or_raise(_cached_map(str(path), mtime, max_px), MapImage)
+
+
+def _value_or_raise(outcome: object, kind: type):
+    """A cached value, or the cached (wording key, values) of its error raised again."""
+    if isinstance(outcome, kind):
         return outcome
     key, values = outcome
     raise ReportError(key, **values)

@@ -22,7 +22,7 @@ from data import store
 from data.change import maps
 from data.change.allocate import DEFAULT_INERTIA, transition_scores
 from data.change.potential import PotentialModel, fit_potential
-from data.change.validate import _say, _with_static
+from data.change.validate import print_step
 from data.db import connect
 from data.importers.errors import DataImportError
 
@@ -56,7 +56,7 @@ def learn_store_suitability(db_path: Path, start: Path, end: Path, mapping_path:
     dict
         The description stored with the scores.
     """
-    drivers, progress = drivers or {}, progress or _say
+    drivers, progress = drivers or {}, progress or print_step
     parcels, spec, codes = _store_cells(db_path)
     mapping = maps.load(mapping_path)
     cells, per_pixel = maps.open_grid([end, start], mapping, spec.cell_m)
@@ -65,11 +65,11 @@ def learn_store_suitability(db_path: Path, start: Path, end: Path, mapping_path:
                           for p, path in zip(per_pixel, [end, start], strict=True))
     static = maps.static_drivers(cells, mapping, drivers)
     categorical = ("class", *maps.categorical_drivers(mapping, drivers))
-    model = fit_potential(_with_static(maps.map_drivers(cells, start_map), static),
+    model = fit_potential(maps.with_static(maps.map_drivers(cells, start_map), static),
                           end_map.cls.astype(int), cells.class_keys, categorical, seed=seed)
     progress(f"learned {start.name} → {end.name} on {model.training['rows']:,} cells in "
              f"{model.training['seconds']:.1f} s")
-    potential = model.predict(_with_static(maps.map_drivers(cells, end_map), static))
+    potential = model.predict(maps.with_static(maps.map_drivers(cells, end_map), static))
     table = _score_table(parcels, cells, codes, potential, end_map.cls, inertia)
     description = _description(start, end, model, inertia, len(parcels))
     store.write_learned_suitability(db_path, table, description)

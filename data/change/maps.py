@@ -208,6 +208,11 @@ def map_drivers(cells: CellGrid, state: ClassMap, neighbourhood: bool = True) ->
     return table
 
 
+def with_static(table: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
+    """Map-dependent drivers side by side with the static ones (same cell order)."""
+    return pd.concat([table, static.reset_index(drop=True)], axis=1)
+
+
 def _distance_to(target: np.ndarray, cells: CellGrid) -> np.ndarray:
     if not target.any():
         return np.full(len(cells.cells), FAR_M, dtype=np.float32)

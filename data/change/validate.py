@@ -82,7 +82,7 @@ def validate_change(inputs: ValidationInputs, out_json: Path, map_path: Path | N
         What the JSON holds.
     """
     started = time.perf_counter()
-    progress = progress or _say
+    progress = progress or print_step
     mapping = maps.load(inputs.mapping)
     paths = [inputs.start, inputs.end, inputs.train_start, inputs.train_end]
     _check_distinct(paths)
@@ -97,7 +97,7 @@ def validate_change(inputs: ValidationInputs, out_json: Path, map_path: Path | N
     model = _learn(cells, train_start, train_end, static, categorical, inputs, progress)
     locked = (maps.restricted_cells(cells, inputs.no_change, mapping)
               if inputs.no_change is not None else np.zeros(len(cells.cells), dtype=bool))
-    drivers = _with_static(maps.map_drivers(cells, start, inputs.neighbourhood), static)
+    drivers = maps.with_static(maps.map_drivers(cells, start, inputs.neighbourhood), static)
     potential = model.predict(drivers)
     problem = _problem(cells, start, end, locked)
     runs = _allocate_all(problem, potential, drivers, inputs, progress)
@@ -110,7 +110,7 @@ def validate_change(inputs: ValidationInputs, out_json: Path, map_path: Path | N
     return result
 
 
-def _say(line: str) -> None:
+def print_step(line: str) -> None:
     print(line, flush=True)  # a long run's steps show as they happen, also in a log file
 
 
@@ -121,14 +121,10 @@ def _check_distinct(paths: list[Path]) -> None:
                               "give the maps of different years")
 
 
-def _with_static(table: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat([table, static.reset_index(drop=True)], axis=1)
-
-
 def _learn(cells: maps.CellGrid, train_start: maps.ClassMap, train_end: maps.ClassMap,
            static: pd.DataFrame, categorical: tuple[str, ...], inputs: ValidationInputs,
            progress) -> PotentialModel:
-    drivers = _with_static(maps.map_drivers(cells, train_start, inputs.neighbourhood), static)
+    drivers = maps.with_static(maps.map_drivers(cells, train_start, inputs.neighbourhood), static)
     model = fit_potential(drivers, train_end.cls.astype(int), cells.class_keys, categorical,
                           seed=inputs.seed)
     progress(f"learned {train_start.path.name} → {train_end.path.name} on "
