@@ -11,10 +11,23 @@ Each section module holds a ``TEXT`` dict of ``key: (zh, en)``; :data:`TEXT` is 
 
 from __future__ import annotations
 
-from wording import compare, grid, indicators, pages, report, results, upload, validation
+from wording import (
+    compare,
+    grid,
+    indicators,
+    monitoring,
+    monitoring_page,
+    monitoring_report,
+    pages,
+    report,
+    results,
+    upload,
+    validation,
+)
 
 LANGUAGES = ("zh", "en")
-SECTIONS = (results, pages, compare, grid, upload, report, indicators, validation)
+SECTIONS = (results, pages, compare, grid, upload, report, indicators, validation, monitoring,
+            monitoring_page, monitoring_report)
 
 
 def _merged(sections) -> dict[str, tuple[str, str]]:
