@@ -32,6 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mon_status_red": ("超标/偏离", "Off track"),
     "mon_reason_cap_exceeded": ("已超过上限", "cap already exceeded"),
     "mon_reason_floor_broken": ("已低于下限", "below the floor"),
+    "mon_reason_within_limits": ("在指标范围内", "within its limits"),
     "mon_reason_held": ("保持不变", "held as planned"),
     "mon_reason_unplanned_change": ("规划不变但已变化", "changed where the plan keeps it"),
     "mon_reason_moving_away": ("与规划方向相反", "moving away from the plan"),

@@ -475,8 +475,10 @@ def traffic_light(lo: float | None, hi: float | None, base: float, plan: float, 
     """Status, reason key and realised share (%) of one target (areas in ha).
 
     Red: a cap is exceeded, a floor held at the base year is broken, or the area moves away
-    from the plan. Amber: more than :data:`BEHIND_PP` points behind the elapsed share of the
-    period, or a change where the plan keeps the area. Green otherwise.
+    from the plan. A floor or cap already met at the base year and still kept is green. A
+    target still to reach, and a planned class area, are amber when more than
+    :data:`BEHIND_PP` points behind the elapsed share of the period (or changed where the plan
+    keeps the area), green otherwise.
     """
     planned = plan - base
     realised = None if abs(planned) <= tolerance else 100.0 * (survey - base) / planned
@@ -484,6 +486,10 @@ def traffic_light(lo: float | None, hi: float | None, base: float, plan: float, 
         return "red", "cap_exceeded", realised
     if lo is not None and survey < lo - tolerance and base >= lo - tolerance:
         return "red", "floor_broken", realised
+    to_reach = ((lo is not None and base < lo - tolerance)
+                or (hi is not None and base > hi + tolerance))
+    if (lo is not None or hi is not None) and not to_reach:
+        return "green", "within_limits", realised  # a floor or cap met at base and still kept
     if realised is None:
         return ("green", "held", None) if abs(survey - base) <= max(tolerance, 0.01 * abs(base)) \
             else ("amber", "unplanned_change", None)
