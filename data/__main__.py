@@ -12,6 +12,9 @@
     python -m data learn-suitability --db wuhan.duckdb --start A.tif --end B.tif --mapping m.toml
     python -m data validate-change --train-start A.tif --train-end B.tif --start B.tif \
         --end C.tif --mapping m.toml --no-change mask.tif --out score.json --map allocated.tif
+    python -m data import-survey --db wuhan.duckdb --survey wh2010.tif --mapping m.toml --year 2010
+    python -m data monitor --db wuhan.duckdb --scenario 2015规划 --survey "2010 wh2010_refy" \
+        --base-year 2005 --plan-year 2015 --out violations.gpkg --out progress.xlsx
 """
 
 from __future__ import annotations
@@ -304,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     indicators.set_defaults(run=cmd_indicators)
     _add_library_commands(sub)
     _add_change_commands(sub)
+    from data.monitoring.cli import add_monitoring_commands
+
+    add_monitoring_commands(sub)
     return parser
 
 
