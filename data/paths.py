@@ -27,7 +27,12 @@ def ensure_demo_store() -> Path:
     return path
 
 
+#: Sidecars kept next to a store (scenario library, monitoring surveys): not stores themselves.
+SIDECAR_SUFFIXES = (".library.duckdb", ".surveys.duckdb")
+
+
 def list_stores() -> list[Path]:
-    """All parcel stores in :func:`store_dir`, the demo first (scenario libraries left out)."""
-    stores = sorted(p for p in store_dir().glob("*.duckdb") if not p.name.endswith(".library.duckdb"))
+    """All parcel stores in :func:`store_dir`, the demo first (sidecars left out)."""
+    stores = sorted(p for p in store_dir().glob("*.duckdb")
+                    if not p.name.endswith(SIDECAR_SUFFIXES))
     return sorted(stores, key=lambda p: p.name != "demo.duckdb")

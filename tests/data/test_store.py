@@ -94,10 +94,10 @@ def test_landscape_matches_store(small_demo_store):
     assert landscape.n_regions == 8
 
 
-def test_store_list_leaves_out_scenario_libraries(tmp_path, monkeypatch):
+def test_store_list_leaves_out_scenario_libraries_and_surveys(tmp_path, monkeypatch):
     from data.paths import list_stores
 
     monkeypatch.setenv("LANDALLOC_STORES", str(tmp_path))
-    for name in ("demo.duckdb", "a.duckdb", "demo.library.duckdb"):
+    for name in ("demo.duckdb", "a.duckdb", "demo.library.duckdb", "a.surveys.duckdb"):
         (tmp_path / name).write_bytes(b"")
     assert [p.name for p in list_stores()] == ["demo.duckdb", "a.duckdb"]
