@@ -50,6 +50,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from data.monitoring.compare import monitor
 
     started = time.perf_counter()
+    check_outputs(args.out)
     survey = survey_layer(args)
     plan = plan_for(args, survey.year)
     report = monitor(args.db, plan, survey)
@@ -65,6 +66,19 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             written = write_export(report, args.db, out, lang=args.lang)
             print(f"wrote {written} ({written.stat().st_size:,} bytes)")
     return 0
+
+
+OUT_SUFFIXES = (".gpkg", ".xlsx", ".html")
+
+
+def check_outputs(paths: list[Path]) -> None:
+    """Refuse an output the monitoring exports cannot write before any work is done."""
+    for path in paths:
+        if path.suffix.lower() not in OUT_SUFFIXES:
+            raise DataImportError(f"--out {path.name}: monitoring writes no {path.suffix or 'extensionless'} "
+                                  "files",
+                                  "use .gpkg (suspected violations for GIS), .xlsx (tables per "
+                                  "region) or .html (briefing)")
 
 
 def survey_layer(args: argparse.Namespace):

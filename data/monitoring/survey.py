@@ -509,8 +509,8 @@ def _cell_codes(pixels: np.ndarray, tables: _StoreParts, rule: str) -> np.ndarra
 # parcel (polygon) stores ----------------------------------------------------------------------
 
 def _parcel_geometry(tables: _StoreParts) -> np.ndarray:
-    geometry = shapely.from_wkb(tables.parcels["geom_wkb"].to_numpy())
-    return geometry
+    # DuckDB hands BLOBs over as bytearray, which shapely does not take
+    return shapely.from_wkb([bytes(wkb) for wkb in tables.parcels["geom_wkb"]])
 
 
 def _raster_on_parcels(path: Path, tables: _StoreParts, mapping: Mapping) -> np.ndarray:
