@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from data.errors import DataImportError
+from wording import translate
 
 
 def cmd_import_survey(args: argparse.Namespace) -> int:
@@ -201,7 +202,8 @@ def monitoring_summary(report, seconds: float) -> str:
              f"({seconds:.1f} s)", "suspected violations:"]
     for kind, total in report.totals().items():
         if kind in report.unchecked:
-            lines.append(f"  {kind:<20} not checked (the store has no {report.unchecked[kind]})")
+            zone = translate(f"mon_zone_{report.unchecked[kind]}", "en")
+            lines.append(f"  {kind:<20} not checked (the store has no {zone})")
             continue
         lines.append(f"  {kind:<20} {total['parcels']:>9,} parcels {total['area_ha']:>12,.1f} ha "
                      f"in {total['patches']:,} patches")
