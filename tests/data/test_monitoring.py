@@ -328,3 +328,30 @@ def test_a_plan_built_directly_matches_the_saved_one(case, report):
         store_version=layer.store_version, current_store_version=layer.current_store_version,
         land_use=layer.land_use))
     assert again.totals() == report.totals()
+
+
+def test_progress_covers_the_plans_demand_table_per_region(case):
+    """Demand rows (规划指标表) are targets like any lever: per region, with their limits."""
+    from solver.scenario import Scenario
+
+    levers = Scenario.from_dict({
+        "name": "with_demand", "farmland": {"quota_pct": 85.0},
+        "demand": {"rows": [
+            {"class": "built", "region": "东区", "target_ha": 12 * CELL_HA + 2 * CELL_HA},
+            {"class": "耕地", "region": "西区", "min_ha": 20 * CELL_HA},
+            {"class": "deciduous_forest", "max_pct": 100.0}]}})
+    plan = Plan("demand plan", levers, case.plan().codes, BASE_YEAR, PLAN_YEAR)
+    progress = monitor(case.db, plan, load_survey(case.db, SURVEY_NAME)).progress
+    demand = progress[progress["key"].str.startswith("demand.")].set_index("region_en")
+    east = demand.loc["East"]
+    # East built: 12 cells at base, 14 planned, survey 12 + (4,7) (4,8) (5,8) (6,10) = 16
+    assert (east["base_ha"], east["plan_ha"], east["survey_ha"]) == pytest.approx(
+        (12 * CELL_HA, 14 * CELL_HA, 16 * CELL_HA))
+    assert (east["status"], east["reason"]) == ("red", "cap_exceeded")
+    west = demand.loc["West"]  # West cropland 24 at base, floor 20, survey 24 − 3 + 4 = 25
+    assert west["survey_ha"] == pytest.approx(25 * CELL_HA)
+    assert (west["status"], west["reason"]) == ("green", "within_limits")
+    forest = demand.loc[""]  # whole area: forest may not grow; the survey lost 3 cells of it
+    assert forest["survey_ha"] == pytest.approx(forest["base_ha"] - 3 * CELL_HA)
+    assert (forest["status"], forest["reason"]) == ("green", "within_limits")
+    assert "落叶林" in forest["label_zh"] and "Deciduous" in forest["label_en"]
