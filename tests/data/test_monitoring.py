@@ -11,6 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -355,3 +356,51 @@ def test_progress_covers_the_plans_demand_table_per_region(case):
     assert forest["survey_ha"] == pytest.approx(forest["base_ha"] - 3 * CELL_HA)
     assert (forest["status"], forest["reason"]) == ("green", "within_limits")
     assert "落叶林" in forest["label_zh"] and "Deciduous" in forest["label_en"]
+
+
+def test_a_period_plan_is_held_against_the_period_the_survey_falls_in(case):
+    """Base 2020, 近期 2024, 远期 2030: a 2025 survey is held against 远期, whose targets and
+    uses apply, with the share elapsed measured from the base year."""
+    from data.library import save_period_plan
+    from solver.periods import PeriodScenario
+
+    toml = """
+name = "phased"
+base_year = 2020
+[farmland]
+quota_pct = 85.0
+[[periods]]
+name = "近期"
+year = 2024
+[periods.growth]
+max_new_built_ha = 0.3
+[[periods]]
+name = "远期"
+year = 2030
+[periods.growth]
+max_new_built_ha = 0.9
+"""
+    PeriodScenario.from_toml(toml)  # the text is a valid period plan
+    final = case.plan().codes
+    ids = load_survey(case.db, SURVEY_NAME).land_use["parcel_id"].to_numpy()
+    con = connect(case.db)
+    try:
+        first = store.read_parcels(con)["land_use"].to_numpy()
+    finally:
+        con.close()
+    uses = pd.concat([pd.DataFrame({"period": p, "parcel_id": ids, "land_use": codes})
+                      for p, codes in ((0, first), (1, final))])
+    save_period_plan(case.db, "分期规划", toml, "", {"status": "FEASIBLE"}, uses,
+                     load_scenario(case.db, PLAN_NAME).indicators)
+    saved = load_scenario(case.db, "分期规划")
+    plan = plan_from_saved(saved, ids, SURVEY_YEAR)
+    assert (plan.period, plan.base_year, plan.plan_year) == ("远期", 2020, 2030)
+    np.testing.assert_array_equal(plan.codes, final)
+    report = monitor(case.db, plan, load_survey(case.db, SURVEY_NAME))
+    assert report.plan_period == "远期" and report.elapsed == pytest.approx(0.5)
+    cap = report.progress.set_index("key").loc["growth.max_new_built_ha"]
+    assert cap["hi_ha"] == pytest.approx(0.9)  # 远期's cap, not 近期's
+    assert (cap["status"], cap["reason"]) == ("green", "within_limits")
+    early = plan_from_saved(saved, ids, 2023)
+    assert (early.period, early.plan_year) == ("近期", 2024)
+    np.testing.assert_array_equal(early.codes, first)
