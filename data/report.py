@@ -122,7 +122,7 @@ def _region_names(regions: pd.DataFrame) -> dict[str, dict[str, str]]:
     return names
 
 
-def render_report(data: ReportData, lang: str = "zh") -> str:
+def render_report(data: ReportData, lang: str = "zh", monitoring: str = "") -> str:
     """The briefing report as one HTML document.
 
     Parameters
@@ -131,6 +131,10 @@ def render_report(data: ReportData, lang: str = "zh") -> str:
         Allocation, store facts, indicators, transitions, solver summary and levers.
     lang : {'zh', 'en'}
         Language of all labels and units.
+    monitoring : str, optional
+        An HTML section placed right after the header (the monitoring of this plan,
+        :func:`data.monitoring.exports.render_monitoring_section`); it is inserted as markup,
+        so it must come escaped from its own template.
 
     Returns
     -------
@@ -144,7 +148,13 @@ def render_report(data: ReportData, lang: str = "zh") -> str:
         header=_header(data, lang), solver=_solver(data, lang), kpis=_kpis(data, lang),
         maps=_maps(data, lang), charts=_charts(data, lang),
         transitions=_transitions(data, lang), levers=_levers(data, lang),
-        indicators=_indicator_groups(data, lang)) + "\n"
+        indicators=_indicator_groups(data, lang), monitoring=Markup(monitoring)) + "\n"
+
+
+def render_template(name: str, /, **values: Any) -> str:
+    """A template of ``data/templates`` rendered in the report's environment (autoescape on,
+    undefined names an error), for pages and sections built beside the briefing."""
+    return _ENV.get_template(name).render(**values)
 
 
 CSS = """
