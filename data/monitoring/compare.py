@@ -593,7 +593,7 @@ def _region_summary(table: pd.DataFrame, classes: pd.DataFrame, regions: pd.Data
     worst = regional.groupby("region_id")["status"].agg(
         lambda s: max(s, key=rank.__getitem__))
     overall = (max(progress["status"], key=rank.__getitem__) if len(progress) else "green")
-    out["status"] = out["region_id"].map(worst).fillna("green")
+    out["status"] = [worst.get(region, "green") for region in out["region_id"]]
     # whole-area targets bear on every region's light only through the total row
     out.attrs["overall_status"] = overall
     return out
