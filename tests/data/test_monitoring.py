@@ -329,6 +329,12 @@ def test_a_plan_built_directly_matches_the_saved_one(case, report):
         store_version=layer.store_version, current_store_version=layer.current_store_version,
         land_use=layer.land_use))
     assert again.totals() == report.totals()
+    # the plan's indicators as saved with it equal those computed afresh
+    assert from_library.indicators is not None
+    pd.testing.assert_frame_equal(again.indicators, report.indicators)
+    crop = report.indicators.set_index("indicator").loc["cropland_ha"]
+    assert (crop["base"], crop["plan"], crop["survey"]) == pytest.approx(
+        (48 * CELL_HA, 42 * CELL_HA, 47 * CELL_HA))
 
 
 def test_progress_covers_the_plans_demand_table_per_region(case):
