@@ -29,6 +29,11 @@ PLAN, SURVEY = "2015规划", "2010监测"
 
 
 def peak_gb() -> float:
+    """This process's own peak resident memory (VmHWM: unlike ru_maxrss it does not carry the
+    parent's peak over a fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024 ** 2
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
