@@ -27,6 +27,7 @@ pages = [
     st.Page("views/compare.py", title=ui.t("page_compare"), url_path="compare"),
     st.Page("views/sweep.py", title=ui.t("page_sweep"), url_path="sweep"),
     st.Page("views/periods.py", title=ui.t("page_periods"), url_path="periods"),
+    st.Page("views/monitoring.py", title=ui.t("page_monitoring"), url_path="monitoring"),
     st.Page("views/library.py", title=ui.t("page_library"), url_path="library"),
     st.Page("views/data.py", title=ui.t("page_data"), url_path="data"),
     st.Page("views/about.py", title=ui.t("page_about"), url_path="about"),
