@@ -57,10 +57,14 @@ STATUS_INKS = {"green": "#1b5e20", "amber": "#7a5600", "red": "#b71c1c"}
 MUTED_ALPHA = 70   # the survey's land use under the findings
 FAINT_ALPHA = 22   # ... outside the region picked
 TOP_PATCHES = 20   # rows of the largest-violations list by default
-MAX_MARKERS = 200  # circles on the map around the largest patches
+MAX_MARKERS = 20   # rings on the map around the largest patches (more clutter a city)
 MARKER_PX = 11     # their radius on screen
 MARKER_INK = [33, 33, 33, 230]
 MAX_REASONS = 3    # reasons named per region
+MAX_SHORT = 2      # regions named under the cropland deficit tile
+#: Reasons judged by progress against time: only their rows show a realised share (a floor or
+#: cap is judged by its limit; the share of a tiny planned change there would read -4,656 %).
+PROGRESS_REASONS = ("moving_away", "behind", "ahead", "on_track")
 COMMAND = ("python -m data import-survey --db {db} --survey FILE --mapping M.toml "
            "--year YEAR --name NAME")
 EMPTY = "–"
@@ -238,6 +242,7 @@ class Tile:
     label: str
     value: str
     detail: str | None = None
+    help: str | None = None
 
 
 def type_tiles(report: MonitoringReport, scope: Scope, t: Translate) -> list[Tile]:
@@ -246,9 +251,9 @@ def type_tiles(report: MonitoringReport, scope: Scope, t: Translate) -> list[Til
     unit = unit_word(report, t)
     tiles = []
     for kind in scope.types:
-        chosen = rows[rows["type"] == kind]
+        chosen, n = rows[rows["type"] == kind], int((patches["type"] == kind).sum())
         tiles.append(Tile(t(f"mon_type_{kind}"),
-                          t("mon_tile_patches", n=f"{int((patches['type'] == kind).sum()):,}"),
+                          t("mon_tile_patch_one" if n == 1 else "mon_tile_patches", n=f"{n:,}"),
                           t("mon_tile_detail", cells=f"{len(chosen):,}", unit=unit,
                             ha=ha_text(chosen["area_ha"].sum()))))
     return tiles
@@ -261,12 +266,17 @@ def plan_tiles(report: MonitoringReport, scope: Scope, t: Translate, lang: str) 
 
     regions = scoped_regions(report, scope)
     names = region_names(report, lang)
-    short = regions[regions["cropland_deficit_ha"] > 1e-9]
-    where = join_list([f"{names.get(int(r), r)} {t('mon_tile_area', ha=ha_text(d))}" for r, d in
-                       zip(short["region_id"], short["cropland_deficit_ha"], strict=True)], lang)
+    short = regions[regions["cropland_deficit_ha"] > 1e-9].sort_values(
+        "cropland_deficit_ha", ascending=False)
+    named = [f"{names.get(int(r), r)} {t('mon_tile_area', ha=ha_text(d))}" for r, d in
+             zip(short["region_id"], short["cropland_deficit_ha"], strict=True)]
+    where = join_list(named[:MAX_SHORT], lang)
+    if len(named) > MAX_SHORT:  # all of them in the tile's help
+        where = t("mon_tile_deficit_more", regions=where, n=len(named) - MAX_SHORT)
     tiles = [Tile(t("mon_tile_deficit"),
                   t("mon_tile_area", ha=ha_text(regions["cropland_deficit_ha"].sum())),
-                  where or t("mon_tile_deficit_none"))]
+                  where or t("mon_tile_deficit_none"),
+                  join_list(named, lang) if len(named) > MAX_SHORT else None)]
     for deviation in ("as_planned", "not_realised", "unplanned", "different"):
         tiles.append(Tile(t(f"mon_dev_{deviation}"),
                           t("mon_tile_area", ha=ha_text(regions[f"{deviation}_ha"].sum()))))
@@ -504,7 +514,8 @@ def progress_table(report: MonitoringReport, scope: Scope, kind: str, t: Transla
                    for r in rows["region_id"]],
         "status": [status_text(s, t) for s in rows["status"]],
         "reason": [t(f"mon_reason_{r}") for r in rows["reason"]],
-        "realised": rows["realised_pct"].astype(float).to_numpy(),
+        "realised": rows["realised_pct"].astype(float).where(
+            rows["reason"].isin(PROGRESS_REASONS)).to_numpy(),
         "elapsed": rows["elapsed_pct"].astype(float).to_numpy(),
         "lo": rows["lo_ha"].astype(float).to_numpy(), "hi": rows["hi_ha"].astype(float).to_numpy(),
         "base": rows["base_ha"].to_numpy(), "plan": rows["plan_ha"].to_numpy(),
@@ -551,7 +562,9 @@ def number_text(value: object, decimals: int | None = None) -> str:
         return EMPTY
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
-    return ha_text(float(value)) if decimals is None else f"{float(value):,.{decimals}f}"
+    if decimals is None:
+        return ha_text(float(value))
+    return f"{round(float(value), decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0"
 
 
 def styled_table(frame: pd.DataFrame, status_column: str, percent_columns: list[str]):

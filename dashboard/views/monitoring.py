@@ -25,6 +25,9 @@ from data.exports import MIME
 from data.monitoring.survey import import_survey, list_surveys
 from data.paths import REPO_ROOT
 
+#: Region names and traffic lights kept on one line (CJK text breaks between any two characters).
+TABLE_CSS = ("<style>.st-key-mon_lights tr>*:nth-child(-n+2) p,"
+             ".st-key-mon_numbers tr>*:nth-child(-n+2) p{white-space:nowrap}</style>")
 MAP_WIDTH, MAP_HEIGHT = 540, 560  # half the main column at 1280–1400 px
 TOP_CHOICES = (20, 50, 100, 500)
 PENDING, DONE = "mon_survey_pending", "mon_upload_message"  # a survey just imported
@@ -36,6 +39,8 @@ def page(ctx: PageContext) -> None:
     t = ctx.t
     st.title(f"{t('page_monitoring')} · {ctx.store_title}")
     st.caption(t("mon_intro"))
+    if DONE in st.session_state:  # the run after a survey import
+        st.success(st.session_state.pop(DONE))
     stored = _stored(ctx)
     if stored is not None:
         surveys, plans = stored
@@ -147,10 +152,11 @@ def _findings(ctx: PageContext, report) -> None:
         st.markdown(f"#### {mon.headline(report, scope, t)}")
         st.caption(t("mon_caution"))
     _tiles(ctx, report, scope)
+    st.html(TABLE_CSS)
     left, right = st.columns([1, 1])
     with left:
         _map(ctx, report, scope)
-    with right:
+    with right, st.container(key="mon_lights"):
         _lights(ctx, report, scope)
     _patches(ctx, report, scope)
     _region_numbers(ctx, report, scope)
@@ -189,7 +195,8 @@ def _tile_row(tiles: list[mon.Tile], width: int) -> None:
     if not tiles:
         return
     for column, tile in zip(st.columns(max(width, len(tiles))), tiles, strict=False):
-        column.metric(tile.label, tile.value, tile.detail, delta_color="off", delta_arrow="off")
+        column.metric(tile.label, tile.value, tile.detail, delta_color="off", delta_arrow="off",
+                      help=tile.help)
 
 
 def _map(ctx: PageContext, report, scope: mon.Scope) -> None:
@@ -284,7 +291,7 @@ def _region_numbers(ctx: PageContext, report, scope: mon.Scope) -> None:
             "not_realised", "unplanned")
     columns = [t(f"mon_col_{c}", unit=unit) for c in keys]
     table = mon.region_table(report, scope, t, ctx.lang)[columns]
-    st.table(mon.styled_table(table, t("mon_col_status"), []))
+    st.container(key="mon_numbers").table(mon.styled_table(table, t("mon_col_status"), []))
 
 
 def _details(ctx: PageContext, report, scope: mon.Scope) -> None:
@@ -325,8 +332,6 @@ def _upload(ctx: PageContext) -> None:
         if ctx.read_only:
             st.info(t("mon_upload_read_only"))
             return
-        if DONE in st.session_state:
-            st.success(st.session_state.pop(DONE))
         st.caption(t("mon_upload_help"))
         uploaded = st.file_uploader(t("mon_upload_file"), type=[*RASTER_TYPES, *VECTOR_TYPES],
                                     key="mon_upload")

@@ -85,7 +85,7 @@ def test_the_page_shows_the_findings_map_and_traffic_lights(page, served):
 
 def test_the_deviation_map_and_english(page, served):
     open_page(page, f"{served}/monitoring?store=monitoring&lang=en", "Monitoring · 监测测试区")
-    assert kpis(page)["Change inside the ecological red line"] == "1 patches"
+    assert kpis(page)["Change inside the ecological red line"] == "1 patch"
     page.get_by_text("Deviations from the plan", exact=True).first.click()
     wait_for_colors(page, [DEVIATION_COLORS["as_planned"], DEVIATION_COLORS["not_realised"]])
     assert "Off track" in page.locator(TABLES).first.inner_text()
@@ -101,4 +101,24 @@ def test_the_briefing_downloads(page, served):
     with page.expect_download(timeout=TIMEOUT_S * 1000) as download:
         page.get_by_role("button", name="疑似违法违规图斑（GeoPackage）").click()
     assert download.value.path().read_bytes()[:16] == b"SQLite format 3\x00"
+    assert exceptions(page) == []
+
+
+def test_a_survey_uploaded_on_the_page_is_compared(page, served, tmp_path):
+    """Last in the module: it adds a survey to the served store (newest year: picked first)."""
+    from tests.browser.test_upload_browser import selectbox_value, wait_running_ended
+    from tests.monitoring_cases import base_map, write_tif
+
+    survey = write_tif(tmp_path / "unchanged_2026.tif", base_map())  # nothing changed
+    open_page(page, f"{served}/monitoring?store=monitoring", "监测评估 · 监测测试区")
+    page.get_by_text("导入新一期调查", exact=True).click()
+    box = page.locator("[data-testid='stFileUploader']").first
+    box.locator("input[type='file']").set_input_files(str(survey))
+    box.get_by_text(survey.name).first.wait_for(timeout=TIMEOUT_S * 1000)
+    wait_running_ended(page)
+    page.get_by_role("button", name="导入调查", exact=True).click()
+    page.wait_for_selector("[data-testid='stAlert']:has-text('已导入调查')",
+                           timeout=TIMEOUT_S * 1000)
+    assert selectbox_value(page, "土地调查") == "unchanged_2026（2026 年）"
+    page.get_by_text("未发现疑似违法违规图斑").first.wait_for(timeout=TIMEOUT_S * 1000)
     assert exceptions(page) == []

@@ -197,7 +197,8 @@ def test_english(stores, monkeypatch):
     assert not at.exception
     assert at.title[0].value.startswith("Monitoring")
     tiles = metrics(at)
-    assert tiles[en("mon_type_red_line")] == ("1 patches", "2 cells · 0.18 ha")
+    assert tiles[en("mon_type_red_line")] == ("1 patch", "2 cells · 0.18 ha")
+    assert tiles[en("mon_type_outside_boundary")] == ("2 patches", "4 cells · 0.36 ha")
     assert tiles["Cropland deficit"] == ("0.18 ha", "East 0.18 ha")
     lights = tables(at)[0]
     assert region_row(lights, "East")[en("mon_col_status")] == mon.status_text("amber", en)
