@@ -68,6 +68,8 @@ TEXT: dict[str, tuple[str, str]] = {
                           "No suspected violations found; {regions}."),
     "mon_headline_regions": ("{red} 个区域进度偏离、{amber} 个区域预警",
                              "regions off track: {red}, to watch: {amber}"),
+    "mon_headline_regions_ok": ("各区域进度正常", "every region on track"),
+    "mon_headline_targets": ("{n} 项规划指标超标/偏离", "plan targets off track: {n}"),
     "mon_scope_all": ("全域", "Whole area"),
     "mon_scope_region": ("范围：{region}", "Scope: {region}"),
     "mon_unit_cells": ("栅格", "cells"),

@@ -283,18 +283,30 @@ def plan_tiles(report: MonitoringReport, scope: Scope, t: Translate, lang: str) 
     return tiles
 
 
+def progress_clause(report: MonitoringReport, scope: Scope, t: Translate, lang: str) -> str:
+    """"2 个区域进度偏离、1 个区域预警；1 项规划指标超标/偏离" (the targets only when no region
+    is picked: they hold for the whole area)."""
+    counts = status_counts(report, scope)
+    parts = [t("mon_headline_regions", red=counts["red"], amber=counts["amber"])
+             if counts["red"] or counts["amber"] else t("mon_headline_regions_ok")]
+    progress = report.progress
+    off = int(((progress["kind"] == "target") & (progress["status"] == "red")).sum())
+    if off and scope.region_id is None:
+        parts.append(t("mon_headline_targets", n=off))
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
 def status_counts(report: MonitoringReport, scope: Scope) -> dict[str, int]:
     """How many regions (of those picked) have each traffic-light status."""
     counts = scoped_regions(report, scope)["status"].value_counts()
     return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
-def headline(report: MonitoringReport, scope: Scope, t: Translate) -> str:
+def headline(report: MonitoringReport, scope: Scope, t: Translate, lang: str) -> str:
     """One sentence for the briefing: patches, parcels and area suspected (each parcel once),
-    and the regions off track or to watch."""
+    the regions off track or to watch, and the plan's targets off track."""
     rows = scoped_violations(report, scope).drop_duplicates("parcel_id")
-    counts = status_counts(report, scope)
-    regions = t("mon_headline_regions", red=counts["red"], amber=counts["amber"])
+    regions = progress_clause(report, scope, t, lang)
     if rows.empty:
         return t("mon_headline_none", regions=regions)
     return t("mon_headline", n=f"{len(scoped_patches(report, scope)):,}",

@@ -149,7 +149,7 @@ def _findings(ctx: PageContext, report) -> None:
     st.markdown(md_text(mon.held_line(report, t)))
     scope = _filters(ctx, report)
     with st.container(border=True, key="mon_headline"):
-        st.markdown(f"#### {mon.headline(report, scope, t)}")
+        st.markdown(f"#### {mon.headline(report, scope, t, ctx.lang)}")
         st.caption(t("mon_caution"))
     _tiles(ctx, report, scope)
     st.html(TABLE_CSS)

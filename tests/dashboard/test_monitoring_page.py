@@ -9,6 +9,7 @@ English. The builders behind the map and the tables are checked directly.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,8 @@ def test_the_page_shows_the_planted_findings(stores, monkeypatch):
     assert tiles[zh("mon_dev_different")][0] == "0.09 公顷"
     text = "\n".join(m.value for m in at.markdown)
     assert "2020 → 2030" in text and "50" in text
-    assert "发现疑似违法违规 7 处图斑，涉及 8 个栅格、0.72 公顷" in text
+    assert ("发现疑似违法违规 7 处图斑，涉及 8 个栅格、0.72 公顷；1 个区域进度偏离、1 个区域预警；"
+            "2 项规划指标超标/偏离。") in text
     assert len(patch_list(at)) == 7
     assert not at.error and len(at.get("deck_gl_json_chart")) == 1
 
@@ -157,6 +159,8 @@ def test_filters_change_the_tiles_list_and_tables(stores, monkeypatch):
     listed = patch_list(at)
     assert set(listed[zh("mon_col_region")]) == {"东区"} and len(listed) == 5
     assert metrics(at)[zh("mon_type_red_line")] == ("0 处", "0 个栅格 · 0.00 公顷")
+    assert any("发现疑似违法违规 5 处图斑，涉及 5 个栅格、0.45 公顷；0 个区域进度偏离、1 个区域预警。"
+               in m.value for m in at.markdown)
     lights = tables(at)[0]
     assert list(lights.iloc[:, 0]) == ["东区"]  # no whole-area row for one region
     details = tables(at)[-1]
@@ -264,6 +268,59 @@ def test_a_read_only_session_cannot_import_a_survey(stores, monkeypatch):
     assert not at.exception
     assert any(zh("mon_upload_read_only") in i.value for i in at.info)
     assert metrics(at)[zh("mon_type_red_line")][0] == "1 处"  # the findings still show
+
+
+@pytest.fixture(scope="module")
+def polygon_stores(tmp_path_factory) -> Path:
+    """A demo county of 1,200 polygon parcels (drawn as polygons, not an image) with a saved
+    plan (10 cropland parcels built) and a 2025 survey read from a GeoPackage in which 5
+    red-line parcels and those 10 are built."""
+    import geopandas as gpd
+    import shapely
+
+    from data.indicators import compute_indicators
+    from data.library import save_scenario
+    from tests.monitoring_cases import scenario
+
+    folder = tmp_path_factory.mktemp("monitoring_polygons")
+    db = build_demo(folder / "demo.duckdb", rows=30, cols=40, cell_m=500.0)
+    con = connect(db)
+    try:
+        parcels = store.read_parcels(con, with_geometry=True)
+        classes, regions = store.read_classes(con), store.read_regions(con)
+        adjacency, crs = store.read_adjacency(con), store.read_meta(con)["crs"]
+    finally:
+        con.close()
+    code = dict(zip(classes["key"], classes["code"], strict=True))
+    base = parcels["land_use"].to_numpy()
+    built = np.flatnonzero(base == code["cropland"])[:10]
+    red = np.flatnonzero(parcels["is_red_line"].fillna(False).to_numpy()
+                         & (base != code["built"]))[:5]
+    plan, survey = base.copy(), base.copy()
+    plan[built] = survey[built] = survey[red] = code["built"]
+    save_scenario(db, PLAN_NAME, scenario().to_toml(), "trend", {"status": "FEASIBLE"},
+                  pd.DataFrame({"parcel_id": parcels["parcel_id"], "land_use": plan}),
+                  compute_indicators(parcels.drop(columns=["geom_wkb", "geom_wgs84_wkb"]),
+                                     adjacency, classes, regions, plan))
+    geometry = shapely.from_wkb([bytes(wkb) for wkb in parcels["geom_wkb"]])
+    gpkg = folder / "survey_2025.gpkg"
+    gpd.GeoDataFrame({"land_use": survey}, geometry=geometry, crs=crs).to_file(gpkg)
+    import_survey(db, gpkg, None, SURVEY_YEAR, name=SURVEY_NAME)
+    (folder / "survey_2025.gpkg").unlink()
+    return folder
+
+
+def test_a_polygon_store_is_drawn_as_polygons_with_findings(polygon_stores, monkeypatch):
+    at = open_page(polygon_stores, monkeypatch, store="demo")
+    assert not at.exception and not at.error
+    tiles = metrics(at)
+    assert tiles[zh("mon_type_red_line")][1].startswith("5 个地块")
+    assert tiles[zh("mon_dev_as_planned")][0] != "0.00 公顷"
+    layers = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
+    assert [layer["@@type"] for layer in layers] == ["PolygonLayer", "ScatterplotLayer"]
+    details = [row["detail"] for row in layers[0]["data"]]  # the parcels' tooltips
+    assert sum(d.startswith(zh("mon_type_red_line")) for d in details) == 5
+    assert details.count(zh("mon_dev_unchanged")) == len(details) - 15
 
 
 def test_the_page_is_in_the_navigation():
