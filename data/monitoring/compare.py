@@ -63,6 +63,7 @@ TYPE_FLAG = {"red_line": "is_red_line", "basic_farmland": "is_basic_farmland",
 BEHIND_PP = 25.0     # progress more than this many points behind the elapsed share: amber
 AWAY_SHARE = -0.05   # realised share below this (moving away from the plan): red
 AREA_UNITS = 10_000  # m² per ha, as the engine counts target areas
+MATERIAL_SHARE = 0.001  # a planned class change under 0.1 % of its region's area is no target
 
 
 @dataclass(frozen=True)
@@ -556,8 +557,10 @@ def _progress_row(kind: str, key: str, label_zh: str, label_en: str, region: int
 
 def _planned_class_rows(land, states: dict[str, np.ndarray], names: pd.DataFrame,
                         elapsed: float) -> list[dict]:
-    """Per region and class whose area the plan changes by more than half its largest parcel:
-    the plan's area as the region's implied target."""
+    """Per region and class whose area the plan changes materially (by more than
+    :data:`MATERIAL_SHARE` of the region's area and half its largest parcel): the plan's area
+    as the region's implied target, judged with that same tolerance — on 30 m cells a few
+    hectares of a small class moving against the plan would otherwise turn a district red."""
     rows = []
     n_regions, n_classes = len(land.region_names), len(land.class_keys)
     cell = land.region.astype(np.int64) * n_classes
@@ -566,10 +569,11 @@ def _planned_class_rows(land, states: dict[str, np.ndarray], names: pd.DataFrame
             for s in states}
     largest = np.zeros(n_regions)
     np.maximum.at(largest, land.region, land.area_ha)
+    material = np.maximum(0.5 * largest, MATERIAL_SHARE * area["base"].sum(axis=1))
     for r in range(n_regions):
         for c in range(n_classes):
             values = {s: float(area[s][r, c]) for s in states}
-            tolerance = 0.5 * largest[r]
+            tolerance = float(material[r])
             if abs(values["plan"] - values["base"]) <= tolerance:
                 continue
             label_zh = land.class_names_zh[c] if land.class_names_zh else land.class_keys[c]
