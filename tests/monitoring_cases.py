@@ -211,15 +211,20 @@ def build_case(folder: Path, save_plan: bool = True, import_the_survey: bool = T
 
 
 def save_plan_to_library(db: Path) -> None:
-    """The hand-made plan as a saved scenario (with its indicators), as the dashboard saves."""
+    """The hand-made plan as a saved scenario, as the dashboard saves it."""
+    save_plan(db, PLAN_NAME, scenario(), plan_codes(db), "trend", {"status": "FEASIBLE"})
+
+
+def save_plan(db: Path, name: str, levers: Scenario, codes: np.ndarray, preset: str = "",
+              summary: dict | None = None) -> None:
+    """Save ``codes`` (one class code per parcel, in parcel-id order) with its indicators."""
     con = connect(db)
     try:
         parcels, classes = store.read_parcels(con), store.read_classes(con)
         regions, adjacency = store.read_regions(con), store.read_adjacency(con)
     finally:
         con.close()
-    codes = plan_codes(db)
     indicators = compute_indicators(parcels, adjacency, classes, regions, codes)
-    save_scenario(db, PLAN_NAME, scenario().to_toml(), "trend", {"status": "FEASIBLE"},
+    save_scenario(db, name, levers.to_toml(), preset, summary or {"status": "FEASIBLE"},
                   pd.DataFrame({"parcel_id": parcels["parcel_id"], "land_use": codes}),
-                  indicators)
+                  indicators, overwrite=True)

@@ -50,15 +50,11 @@ def step_store(db: Path, grain: int) -> dict:
 def step_plan(db: Path, grain: int) -> dict:
     """A 2015 plan: cropland ≥ 95 %, 8,000–12,000 ha of new construction land."""
     import numpy as np
-    import pandas as pd
 
-    from data import store
-    from data.db import connect
-    from data.indicators import compute_indicators
     from data.landscape import load_landscape
-    from data.library import save_scenario
     from solver.model import solve
     from solver.scenario import Scenario
+    from tests.monitoring_cases import save_plan
 
     land = load_landscape(db)
     scenario = Scenario.from_dict({
@@ -71,16 +67,7 @@ def step_plan(db: Path, grain: int) -> dict:
     solve_s = time.perf_counter() - started
     codes = np.asarray(land.class_codes)[np.asarray(result.assignment)]
     del land
-    con = connect(db)
-    try:
-        parcels, classes = store.read_parcels(con), store.read_classes(con)
-        regions, adjacency = store.read_regions(con), store.read_adjacency(con)
-    finally:
-        con.close()
-    save_scenario(db, PLAN, scenario.to_toml(), "", result.to_summary_dict(),
-                  pd.DataFrame({"parcel_id": parcels["parcel_id"], "land_use": codes}),
-                  compute_indicators(parcels, adjacency, classes, regions, codes),
-                  overwrite=True)
+    save_plan(db, PLAN, scenario, codes, summary=result.to_summary_dict())
     return {"status": str(result.status), "gap": result.gap, "solve_s": round(solve_s, 1)}
 
 

@@ -15,14 +15,14 @@ import rasterio
 from data import store
 from data.__main__ import main
 from data.db import connect
-from data.indicators import compute_indicators
 from data.landscape import load_landscape
-from data.library import load_scenario, save_scenario
+from data.library import load_scenario
 from data.monitoring.compare import monitor, plan_from_saved
 from data.monitoring.survey import list_surveys, load_survey
 from solver.model import solve
 from solver.scenario import Scenario
 from tests.conftest import REPO_ROOT, require_wuhan
+from tests.monitoring_cases import save_plan
 
 MAPPING = REPO_ROOT / "data" / "mappings" / "wuhan.toml"
 K = 10  # 300 m cells of 30 m pixels
@@ -56,15 +56,7 @@ def _solve_and_save(db: Path) -> None:
     result = solve(land, scenario)
     assert result.assignment is not None, result.status
     codes = np.asarray(land.class_codes)[np.asarray(result.assignment)]
-    con = connect(db)
-    try:
-        parcels, classes = store.read_parcels(con), store.read_classes(con)
-        regions, adjacency = store.read_regions(con), store.read_adjacency(con)
-    finally:
-        con.close()
-    save_scenario(db, PLAN, scenario.to_toml(), "", result.to_summary_dict(),
-                  pd.DataFrame({"parcel_id": parcels["parcel_id"], "land_use": codes}),
-                  compute_indicators(parcels, adjacency, classes, regions, codes))
+    save_plan(db, PLAN, scenario, codes, summary=result.to_summary_dict())
 
 
 def _blocks(values: np.ndarray, fill: int) -> np.ndarray:
