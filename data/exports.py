@@ -108,6 +108,15 @@ def read_store_tables(store_path: str | Path, geometry: bool = True,
         con.close()
 
 
+def is_grid_store(store_path: str | Path) -> bool:
+    """Whether a store keeps a source grid (a raster import)."""
+    con = connect(store_path)
+    try:
+        return bool(con.execute("SELECT count(*) FROM grid").fetchone()[0])
+    finally:
+        con.close()
+
+
 @dataclass(frozen=True, eq=False)
 class ExportBundle:
     """An allocation with everything its exports show.
@@ -500,8 +509,10 @@ def export(bundle: ExportBundle, out_path: str | Path, kind: str | None = None,
     out_path = Path(out_path)
     kind = _check_kind(out_path.suffix.lower(), kind, lang)
     raster = out_path.suffix.lower() == ".tif"
+    # a grid store's briefing draws its maps from the grid: no polygon per cell is built
+    geometry = not raster and not (kind == "report" and is_grid_store(bundle.store_path))
     tables = tables if tables is not None else read_store_tables(
-        bundle.store_path, geometry=not raster, wgs84=kind == "report")
+        bundle.store_path, geometry=geometry, wgs84=kind == "report")
     codes = aligned_codes(tables, bundle.assignment)
     if raster:
         return write_allocation_raster(tables, codes, out_path, raster_grid)

@@ -11,12 +11,18 @@ units of :func:`data.indicators.display_unit` (one unit system per language).
 
 Maps are drawn per class as one SVG path of all its parcels, in an equirectangular
 projection scaled by cos(latitude), simplified in pixel space (sub-pixel detail dropped), so
-18,000 parcels take about 1 MB per map.
+18,000 parcels take about 1 MB per map. Grid stores, and polygon stores of more than
+:data:`RASTER_MAP_MIN` parcels, are drawn as a picture instead (a palette PNG inside the SVG,
+changed parcels darkened on the optimized map): simplifying hundreds of thousands of
+sub-pixel parcels left the maps empty (Wuhan at 300 m and 30 m), and a grid store's picture
+comes from its grid without building a polygon per cell.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +42,7 @@ from solver.result import MEANINGFUL_GAP
 
 if TYPE_CHECKING:
     from data.exports import ExportBundle, StoreTables
+    from data.grid import GridSpec
 
 
 def _report_words(lang: str) -> dict[str, str]:
@@ -49,6 +56,8 @@ TEXT: dict[str, dict[str, str]] = {lang: _report_words(lang) for lang in wording
 MAP_WIDTH = 560.0            # px of each map
 SIMPLIFY_PX = 0.3            # drop detail below this in pixel space
 MAX_MAP_VERTICES = 250_000   # per map; beyond this the simplification tolerance grows
+RASTER_MAP_MIN = 20_000      # polygon stores with more parcels are drawn as a picture
+RASTER_MAP_PX = 2 * MAP_WIDTH  # picture width in image pixels (sharp when printed)
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 LABEL_BUDGET = 27           # half-width characters of a chart label (full text in a tooltip)
 KPIS = ("cropland_ha", "built_ha", "esv_yuan", "carbon_t", "grain_capacity_t",
@@ -87,6 +96,8 @@ class ReportData:
     saved_version: str = ""
     preset_names: Mapping[str, str] = field(default_factory=dict)
     region_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    grid: GridSpec | None = None   # grid stores: maps drawn from the grid (geometry is empty)
+    cells: tuple[np.ndarray, np.ndarray] | None = None  # grid row and column per parcel
 
 
 def report_data(bundle: ExportBundle, tables: StoreTables, codes: np.ndarray,
@@ -94,15 +105,21 @@ def report_data(bundle: ExportBundle, tables: StoreTables, codes: np.ndarray,
     """Collect the report's inputs from an export bundle and its store tables."""
     from data.exports import levers_table
 
-    geometry = shapely.from_wkb(tables.parcels["geom_wgs84_wkb"].map(bytes).to_numpy())
+    parcels = tables.parcels
+    if tables.grid is not None:  # no polygon per cell: the maps come from the grid
+        geometry = np.empty(0, dtype=object)
+        cells = (parcels["grid_row"].to_numpy(dtype=np.int64),
+                 parcels["grid_col"].to_numpy(dtype=np.int64))
+    else:
+        geometry, cells = shapely.from_wkb(parcels["geom_wgs84_wkb"].map(bytes).to_numpy()), None
     return ReportData(name=bundle.name, meta=tables.meta, classes=tables.classes,
-                      geometry=geometry, before=tables.parcels["land_use"].to_numpy(),
+                      geometry=geometry, before=parcels["land_use"].to_numpy(),
                       after=np.asarray(codes), indicators=indicators, transitions=transitions,
                       summary=bundle.summary, levers=levers_table(bundle.scenario_toml),
                       preset=bundle.preset, stale=bundle.stale,
                       saved_version=bundle.store_version,
                       preset_names=_preset_names(bundle.preset),
-                      region_names=_region_names(tables.regions))
+                      region_names=_region_names(tables.regions), grid=tables.grid, cells=cells)
 
 
 def _preset_names(key: str) -> dict[str, str]:
@@ -399,19 +416,113 @@ def svg_map(pixels: np.ndarray, height: float, codes: np.ndarray, classes: pd.Da
 
 def _maps(data: ReportData, lang: str) -> dict[str, Any] | None:
     t = TEXT[lang]
-    if len(data.geometry) == 0:
-        return None
-    pixels, height = _to_pixels(data.geometry)
-    pixels = _simplified(pixels)
-    changed = np.asarray(data.before) != np.asarray(data.after)
     names = _class_names(data, lang)
     legend = [(_color(c), names[int(k)])
               for k, c in zip(data.classes["code"], data.classes["color"], strict=True)]
-    return {"legend": legend,
-            "before": Markup(svg_map(pixels, height, np.asarray(data.before), data.classes,
-                                     title=t["before"])),
-            "after": Markup(svg_map(pixels, height, np.asarray(data.after), data.classes,
-                                    changed, t["after"]))}
+    before, after = np.asarray(data.before), np.asarray(data.after)
+    changed = before != after
+    if data.grid is not None and data.cells is not None:
+        pictures = _grid_pictures(data, before, after, changed)
+    elif len(data.geometry) > RASTER_MAP_MIN:
+        pictures = _burnt_pictures(data, before, after, changed)
+    elif len(data.geometry):
+        pixels, height = _to_pixels(data.geometry)
+        pixels = _simplified(pixels)
+        return {"legend": legend,
+                "before": Markup(svg_map(pixels, height, before, data.classes,
+                                         title=t["before"])),
+                "after": Markup(svg_map(pixels, height, after, data.classes, changed,
+                                        t["after"]))}
+    else:
+        return None
+    (first, second), height = pictures
+    return {"legend": legend, "before": Markup(svg_picture(first, height, t["before"])),
+            "after": Markup(svg_picture(second, height, t["after"]))}
+
+
+def _palette(classes: pd.DataFrame) -> tuple[dict[int, int], list[tuple[int, int, int, int]]]:
+    """Class code → palette index (1..K; 0 is transparent), and the palette with each class's
+    colour and a darker copy (index + K) for changed parcels."""
+    index = {int(code): i + 1 for i, code in enumerate(classes["code"])}
+    rgb = [tuple(int(_color(c)[i:i + 2], 16) for i in (1, 3, 5)) for c in classes["color"]]
+    dark = [tuple(int(v * 0.45) for v in colour) for colour in rgb]
+    palette = [(0, 0, 0, 0), *((*c, 255) for c in rgb), *((*c, 255) for c in dark)]
+    return index, palette
+
+
+def _paint(codes: np.ndarray, changed: np.ndarray | None, index: dict[int, int],
+           n_classes: int) -> np.ndarray:
+    values = pd.Series(codes).map(index).fillna(0).to_numpy(dtype=np.uint8)
+    if changed is not None:
+        values = np.where(changed & (values > 0), values + n_classes, values).astype(np.uint8)
+    return values
+
+
+def _grid_pictures(data: ReportData, before: np.ndarray, after: np.ndarray,
+                   changed: np.ndarray) -> tuple[tuple[str, str], float]:
+    """Both maps of a grid store from its cells: sampled to about :data:`RASTER_MAP_PX`
+    wide; a sampled block shows as changed when any of its cells changed."""
+    rows, cols = data.cells
+    n_rows, n_cols = data.grid.cell_shape
+    step = max(1, int(np.ceil(n_cols / RASTER_MAP_PX)))
+    index, palette = _palette(data.classes)
+    k = len(data.classes)
+    shape = (-(-n_rows // step), -(-n_cols // step))
+    pictures = []
+    for codes, marks in ((before, None), (after, changed)):
+        image = np.zeros(shape, dtype=np.uint8)
+        image[rows // step, cols // step] = _paint(codes, None, index, k)  # one cell per block
+        if marks is not None and marks.any():
+            hit = np.zeros(shape, dtype=bool)
+            hit[rows[marks] // step, cols[marks] // step] = True
+            image = np.where(hit & (image > 0), image + k, image).astype(np.uint8)
+        pictures.append(png_data_url(image, palette))
+    cell_m = data.grid.cell_m
+    height = MAP_WIDTH * (n_rows * cell_m) / (n_cols * cell_m)
+    return (pictures[0], pictures[1]), height
+
+
+def _burnt_pictures(data: ReportData, before: np.ndarray, after: np.ndarray,
+                    changed: np.ndarray) -> tuple[tuple[str, str], float]:
+    """Both maps of a large polygon store: parcels burnt into an image in map space."""
+    from rasterio import features
+    from rasterio.transform import Affine
+
+    pixels, height = _to_pixels(data.geometry)
+    scale = RASTER_MAP_PX / MAP_WIDTH
+    shape = (max(1, int(np.ceil(height * scale))), int(RASTER_MAP_PX))
+    transform = Affine(1 / scale, 0, 0, 0, 1 / scale, 0)  # image pixel → map pixel (y down)
+    index, palette = _palette(data.classes)
+    k = len(data.classes)
+    pictures = []
+    for codes, marks in ((before, None), (after, changed)):
+        values = _paint(codes, marks, index, k)
+        image = features.rasterize(zip(pixels, values.tolist(), strict=True), out_shape=shape,
+                                   transform=transform, fill=0, dtype="uint8", all_touched=True)
+        pictures.append(png_data_url(image, palette))
+    return (pictures[0], pictures[1]), height
+
+
+def png_data_url(image: np.ndarray, palette: Sequence[tuple[int, int, int, int]]) -> str:
+    """A palette PNG (entry 0 transparent) as a ``data:`` URL."""
+    from PIL import Image
+
+    picture = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="P")
+    picture.putpalette([v for colour in palette for v in colour[:3]])
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", transparency=bytes(c[3] for c in palette),
+                 optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def svg_picture(url: str, height: float, title: str = "") -> str:
+    """A map picture (``data:`` URL) inside an SVG of the maps' size."""
+    return (f"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{MAP_WIDTH:.0f}\" "
+            f"height=\"{height:.0f}\" viewBox=\"0 0 {MAP_WIDTH:.0f} {height:.1f}\" role=\"img\" "
+            f"aria-label=\"{_e(title)}\"><title>{_e(title)}</title>"
+            f"<image href=\"{url}\" x=\"0\" y=\"0\" width=\"{MAP_WIDTH:.0f}\" "
+            f"height=\"{height:.1f}\" preserveAspectRatio=\"none\" "
+            "style=\"image-rendering:pixelated\"/></svg>")
 
 
 # -- charts -------------------------------------------------------------------------------------

@@ -558,13 +558,15 @@ def _plan_briefing(report: MonitoringReport, store_path: str | Path):
         ExportBundle,
         aligned_codes,
         bundle_indicators,
+        is_grid_store,
         read_store_tables,
     )
     from data.indicators import transition_matrix
     from data.library import LibraryError, load_scenario
     from data.report import report_data
 
-    tables = read_store_tables(store_path)
+    # a grid store's briefing maps come from its grid: no polygon per cell (8 GB at 30 m)
+    tables = read_store_tables(store_path, geometry=not is_grid_store(store_path))
     check_same_store(report, tables.parcel_ids, tables.parcels["area_ha"].to_numpy())
     try:
         bundle = ExportBundle.from_saved(store_path, load_scenario(store_path, report.plan_name))
