@@ -421,11 +421,9 @@ def _maps(data: ReportData, lang: str) -> dict[str, Any] | None:
               for k, c in zip(data.classes["code"], data.classes["color"], strict=True)]
     before, after = np.asarray(data.before), np.asarray(data.after)
     changed = before != after
-    if data.grid is not None and data.cells is not None:
-        pictures = _grid_pictures(data, before, after, changed)
-    elif len(data.geometry) > RASTER_MAP_MIN:
-        pictures = _burnt_pictures(data, before, after, changed)
-    elif len(data.geometry):
+    if data.grid is None and len(data.geometry) == 0:
+        return None
+    if data.grid is None and len(data.geometry) <= RASTER_MAP_MIN:
         pixels, height = _to_pixels(data.geometry)
         pixels = _simplified(pixels)
         return {"legend": legend,
@@ -433,14 +431,18 @@ def _maps(data: ReportData, lang: str) -> dict[str, Any] | None:
                                          title=t["before"])),
                 "after": Markup(svg_map(pixels, height, after, data.classes, changed,
                                         t["after"]))}
-    else:
-        return None
-    (first, second), height = pictures
-    return {"legend": legend, "before": Markup(svg_picture(first, height, t["before"])),
-            "after": Markup(svg_picture(second, height, t["after"]))}
+    index, palette = class_palette(data.classes)
+    k = len(data.classes)
+    first, second = _paint(before, index), _paint(after, index)
+    darkened = np.where(changed & (second > 0), second + k, 0).astype(np.uint8)
+    where = {"grid": data.grid, "cells": data.cells, "geometry": data.geometry}
+    maps = [picture([first], palette, **where), picture([second, darkened], palette, **where)]
+    return {"legend": legend, "before": Markup(svg_picture(*maps[0], t["before"])),
+            "after": Markup(svg_picture(*maps[1], t["after"]))}
 
 
-def _palette(classes: pd.DataFrame) -> tuple[dict[int, int], list[tuple[int, int, int, int]]]:
+def class_palette(classes: pd.DataFrame
+                  ) -> tuple[dict[int, int], list[tuple[int, int, int, int]]]:
     """Class code → palette index (1..K; 0 is transparent), and the palette with each class's
     colour and a darker copy (index + K) for changed parcels."""
     index = {int(code): i + 1 for i, code in enumerate(classes["code"])}
@@ -450,57 +452,67 @@ def _palette(classes: pd.DataFrame) -> tuple[dict[int, int], list[tuple[int, int
     return index, palette
 
 
-def _paint(codes: np.ndarray, changed: np.ndarray | None, index: dict[int, int],
-           n_classes: int) -> np.ndarray:
-    values = pd.Series(codes).map(index).fillna(0).to_numpy(dtype=np.uint8)
-    if changed is not None:
-        values = np.where(changed & (values > 0), values + n_classes, values).astype(np.uint8)
-    return values
+def _paint(codes: np.ndarray, index: dict[int, int]) -> np.ndarray:
+    return pd.Series(codes).map(index).fillna(0).to_numpy(dtype=np.uint8)
 
 
-def _grid_pictures(data: ReportData, before: np.ndarray, after: np.ndarray,
-                   changed: np.ndarray) -> tuple[tuple[str, str], float]:
-    """Both maps of a grid store from its cells: sampled to about :data:`RASTER_MAP_PX`
-    wide; a sampled block shows as changed when any of its cells changed."""
-    rows, cols = data.cells
-    n_rows, n_cols = data.grid.cell_shape
+def picture(layers: Sequence[np.ndarray], palette: Sequence[tuple[int, int, int, int]],
+            grid: GridSpec | None = None, cells: tuple[np.ndarray, np.ndarray] | None = None,
+            geometry: np.ndarray | None = None) -> tuple[str, float]:
+    """A map picture of a grid store (``grid`` and each parcel's ``cells`` row and column) or
+    of a polygon store (WGS 84 ``geometry``).
+
+    Parameters
+    ----------
+    layers : sequence of (n,) uint8
+        Palette index per parcel, drawn in order; a later layer wins where it is not 0.
+    palette : sequence of RGBA
+        Entry 0 is transparent.
+
+    Returns
+    -------
+    url, height : str, float
+        The PNG as a ``data:`` URL and the map's height in map pixels.
+    """
+    image, height = (_grid_image(grid, cells, layers) if grid is not None
+                     else _burnt_image(geometry, layers))
+    return png_data_url(image, palette), height
+
+
+def _grid_image(grid: GridSpec, cells: tuple[np.ndarray, np.ndarray],
+                layers: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
+    """Cells sampled to about :data:`RASTER_MAP_PX` wide: a block takes the value of one of its
+    cells, and a later layer's value where any of its cells has one (so that small marks
+    survive the sampling)."""
+    rows, cols = cells
+    n_rows, n_cols = grid.cell_shape
     step = max(1, int(np.ceil(n_cols / RASTER_MAP_PX)))
-    index, palette = _palette(data.classes)
-    k = len(data.classes)
-    shape = (-(-n_rows // step), -(-n_cols // step))
-    pictures = []
-    for codes, marks in ((before, None), (after, changed)):
-        image = np.zeros(shape, dtype=np.uint8)
-        image[rows // step, cols // step] = _paint(codes, None, index, k)  # one cell per block
-        if marks is not None and marks.any():
-            hit = np.zeros(shape, dtype=bool)
-            hit[rows[marks] // step, cols[marks] // step] = True
-            image = np.where(hit & (image > 0), image + k, image).astype(np.uint8)
-        pictures.append(png_data_url(image, palette))
-    cell_m = data.grid.cell_m
-    height = MAP_WIDTH * (n_rows * cell_m) / (n_cols * cell_m)
-    return (pictures[0], pictures[1]), height
+    image = np.zeros((-(-n_rows // step), -(-n_cols // step)), dtype=np.uint8)
+    for values in layers:
+        drawn = values > 0
+        image[rows[drawn] // step, cols[drawn] // step] = values[drawn]
+    return image, MAP_WIDTH * n_rows / n_cols
 
 
-def _burnt_pictures(data: ReportData, before: np.ndarray, after: np.ndarray,
-                    changed: np.ndarray) -> tuple[tuple[str, str], float]:
-    """Both maps of a large polygon store: parcels burnt into an image in map space."""
+def _burnt_image(geometry: np.ndarray, layers: Sequence[np.ndarray]
+                 ) -> tuple[np.ndarray, float]:
+    """Parcels burnt into an image in map space (touched pixels count)."""
     from rasterio import features
     from rasterio.transform import Affine
 
-    pixels, height = _to_pixels(data.geometry)
+    pixels, height = _to_pixels(geometry)
     scale = RASTER_MAP_PX / MAP_WIDTH
     shape = (max(1, int(np.ceil(height * scale))), int(RASTER_MAP_PX))
     transform = Affine(1 / scale, 0, 0, 0, 1 / scale, 0)  # image pixel → map pixel (y down)
-    index, palette = _palette(data.classes)
-    k = len(data.classes)
-    pictures = []
-    for codes, marks in ((before, None), (after, changed)):
-        values = _paint(codes, marks, index, k)
-        image = features.rasterize(zip(pixels, values.tolist(), strict=True), out_shape=shape,
-                                   transform=transform, fill=0, dtype="uint8", all_touched=True)
-        pictures.append(png_data_url(image, palette))
-    return (pictures[0], pictures[1]), height
+    image = np.zeros(shape, dtype=np.uint8)
+    for values in layers:
+        drawn = values > 0
+        if drawn.any():
+            burnt = features.rasterize(zip(pixels[drawn], values[drawn].tolist(), strict=True),
+                                       out_shape=shape, transform=transform, fill=0,
+                                       dtype="uint8", all_touched=True)
+            image = np.where(burnt > 0, burnt, image)
+    return image, height
 
 
 def png_data_url(image: np.ndarray, palette: Sequence[tuple[int, int, int, int]]) -> str:

@@ -5,6 +5,11 @@ from __future__ import annotations
 TEXT: dict[str, tuple[str, str]] = {
     # workbook sheets (Excel allows 31 characters, no []:*?/\)
     "monrep_sheet_summary": ("概况", "Summary"),
+    # briefing section: the violations map
+    "monrep_map_title": ("疑似违法违规分布", "Where the suspected violations are"),
+    "monrep_map_note": ("灰色为研究区；多种类型重叠的地块按图例中靠前的类型着色。",
+                        "Grey is the study area; a parcel of several types takes the colour of "
+                        "the first in the legend."),
     "monrep_sheet_regions": ("分区统计", "Regions"),
     "monrep_sheet_progress": ("指标进度", "Progress"),
     "monrep_sheet_patches": ("疑似违法图斑", "Suspected violations"),

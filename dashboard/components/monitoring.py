@@ -23,6 +23,7 @@ from data import library
 from data.monitoring.compare import (
     DEVIATIONS,
     STATUSES,
+    TYPE_COLORS,
     VIOLATION_TYPES,
     MonitoringReport,
     monitor,
@@ -31,16 +32,9 @@ from data.monitoring.compare import (
 from data.monitoring.survey import load_survey, sidecar_path
 
 Translate = Callable[..., str]
-#: Colour of each suspected violation type on the map; a parcel with several types takes the
-#: colour of the first in :data:`VIOLATION_TYPES` (red line, basic farmland, no-change mask,
-#: outside the urban boundary, cropland not balanced: the order of legal weight).
-TYPE_COLORS: dict[str, str] = {
-    "red_line": "#d50000",             # red
-    "basic_farmland": "#ff6d00",       # orange
-    "no_change": "#0091ea",            # blue
-    "outside_boundary": "#aa00ff",     # violet
-    "cropland_unbalanced": "#5d4037",  # dark brown
-}
+# TYPE_COLORS (data.monitoring.compare): a parcel with several types takes the colour of the
+# first in VIOLATION_TYPES (red line, basic farmland, no-change mask, outside the urban
+# boundary, cropland not balanced: the order of legal weight); the briefing uses the same.
 #: Colour of each deviation from the plan (unchanged parcels show the muted base map).
 DEVIATION_COLORS: dict[str, str] = {
     "as_planned": "#2e7d32",    # green

@@ -56,6 +56,15 @@ VIOLATION_TYPES = ("red_line", "basic_farmland", "no_change", "outside_boundary"
                    "cropland_unbalanced")
 DEVIATIONS = ("unchanged", "as_planned", "not_realised", "unplanned", "different", "no_data")
 STATUSES = ("green", "amber", "red")
+#: map colour of each violation type (page and briefing); a parcel of several types shows the
+#: first in VIOLATION_TYPES
+TYPE_COLORS: dict[str, str] = {
+    "red_line": "#d50000",             # red
+    "basic_farmland": "#ff6d00",       # orange
+    "no_change": "#0091ea",            # blue
+    "outside_boundary": "#aa00ff",     # violet
+    "cropland_unbalanced": "#5d4037",  # dark brown
+}
 #: zone flag each violation type needs in the store (None: needs none)
 TYPE_FLAG = {"red_line": "is_red_line", "basic_farmland": "is_basic_farmland",
              "no_change": "no_conversion", "outside_boundary": "in_urban_boundary",
@@ -292,7 +301,10 @@ def _check_codes(codes: np.ndarray, ids: np.ndarray | None, classes: pd.DataFram
 
 def _parcel_table(parcels: pd.DataFrame, plan: np.ndarray, survey: np.ndarray) -> pd.DataFrame:
     base = parcels["land_use"].to_numpy(dtype=np.int64)
+    cells = ({"grid_row": parcels["grid_row"].to_numpy(), "grid_col": parcels["grid_col"].to_numpy()}
+             if parcels["grid_row"].notna().all() else {})  # grid stores: maps from the grid
     return pd.DataFrame({
+        **cells,
         "parcel_id": parcels["parcel_id"].to_numpy(dtype=np.int64),
         "region_id": parcels["region_id"].to_numpy(),
         "area_ha": parcels["area_ha"].to_numpy(dtype=float),

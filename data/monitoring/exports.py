@@ -44,7 +44,7 @@ from data import store
 from data.db import connect, query_df
 from data.exports import ExportError, _atomic, _write_workbook
 from data.grid import GridSpec, label_polygons
-from data.monitoring.compare import DEVIATIONS, STATUSES, VIOLATION_TYPES, MonitoringReport
+from data.monitoring.compare import DEVIATIONS, STATUSES, TYPE_COLORS, VIOLATION_TYPES, MonitoringReport
 
 SUFFIXES = (".gpkg", ".xlsx", ".html")
 LANGS = ("zh", "en")
@@ -480,7 +480,35 @@ def _section_head(report: MonitoringReport, lang: str) -> dict[str, str]:
                       total=len(report.patches))}
 
 
-def render_monitoring_section(report: MonitoringReport, lang: str = "zh") -> str:
+def violation_map(report: MonitoringReport, lang: str,
+                  geometry: np.ndarray | None = None) -> dict | None:
+    """The suspected violations as a map picture over the area, each in its type's colour (a
+    parcel of several types in the first's), with its legend; None when neither a grid nor
+    ``geometry`` (WGS 84, one per parcel of the report) is there to draw on."""
+    from data.report import MAP_WIDTH, picture, svg_picture
+
+    parcels = report.parcels
+    cells = ((parcels["grid_row"].to_numpy(dtype=np.int64),
+              parcels["grid_col"].to_numpy(dtype=np.int64))
+             if report.grid is not None and "grid_row" in parcels else None)
+    if cells is None and (geometry is None or len(geometry) != len(parcels)):
+        return None
+    layers = [np.ones(len(parcels), dtype=np.uint8)]  # the area, pale
+    for i, kind in reversed(list(enumerate(VIOLATION_TYPES))):  # the first type drawn last
+        layers.append(np.where(parcels[kind].to_numpy(dtype=bool), i + 2, 0).astype(np.uint8))
+    palette = [(0, 0, 0, 0), (224, 224, 224, 255),
+               *((*(int(TYPE_COLORS[k][j:j + 2], 16) for j in (1, 3, 5)), 255)
+                 for k in VIOLATION_TYPES)]
+    url, height = picture(layers, palette, grid=report.grid if cells else None, cells=cells,
+                          geometry=None if cells else geometry)
+    title = _t("monrep_map_title", lang)
+    return {"svg": Markup(svg_picture(url, height, title)), "width": MAP_WIDTH,
+            "legend": [(TYPE_COLORS[k], _t(f"mon_type_{k}", lang)) for k in VIOLATION_TYPES
+                       if k not in report.unchecked]}
+
+
+def render_monitoring_section(report: MonitoringReport, lang: str = "zh",
+                              geometry: np.ndarray | None = None) -> str:
     """The monitoring as a self-contained HTML fragment (``<section>`` with its own styles).
 
     Headline numbers, suspected violations per type, the types not checked and why, area per
@@ -505,7 +533,8 @@ def render_monitoring_section(report: MonitoringReport, lang: str = "zh") -> str
     _check_lang(lang)
     return render_template(
         "monitoring_section.html.j2", t=_words(lang), head=_section_head(report, lang),
-        kpis=_kpis(report, lang), types=_type_rows(report, lang),
+        kpis=_kpis(report, lang), vmap=violation_map(report, lang, geometry),
+        types=_type_rows(report, lang),
         unchecked=[unchecked_text(k, z, lang) for k, z in report.unchecked.items()],
         deviations=_deviation_rows(report, lang), region_head=_region_head(lang),
         regions=_region_rows(report, lang),
@@ -538,8 +567,12 @@ def render_monitoring_report(report: MonitoringReport, store_path: str | Path,
     """
     from data.report import CSS, render_report, render_template
 
-    section = render_monitoring_section(report, lang)
     briefing = _plan_briefing(report, store_path)
+    geometry = None
+    if report.grid is None:  # a polygon store's map needs its parcels' WGS 84 polygons
+        geometry = (briefing.geometry if briefing is not None and len(briefing.geometry)
+                    else _wgs84_geometry(store_path))
+    section = render_monitoring_section(report, lang, geometry)
     if briefing is not None:
         return render_report(briefing, lang, monitoring=section)
     title = _t("monrep_page_title", lang)
@@ -549,6 +582,16 @@ def render_monitoring_report(report: MonitoringReport, store_path: str | Path,
         store_label=_t("monrep_store", lang), section=Markup(section),
         note=_t("monrep_no_briefing", lang, plan=report.plan_name),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")) + "\n"
+
+
+def _wgs84_geometry(store_path: str | Path) -> np.ndarray:
+    """A polygon store's simplified WGS 84 parcel polygons in parcel-id order."""
+    con = connect(store_path)
+    try:
+        wkb = query_df(con, "SELECT geom_wgs84_wkb FROM parcels ORDER BY parcel_id")
+    finally:
+        con.close()
+    return shapely.from_wkb([bytes(b) for b in wkb["geom_wgs84_wkb"]])
 
 
 def _plan_briefing(report: MonitoringReport, store_path: str | Path):

@@ -23,7 +23,7 @@ from data.db import connect
 from data.demo import build_demo
 from data.exports import ExportError
 from data.importers.raster import import_raster
-from data.monitoring.compare import MonitoringReport, Plan, monitor
+from data.monitoring.compare import VIOLATION_TYPES, MonitoringReport, Plan, monitor
 from data.monitoring.exports import (
     FIELDS,
     LAYER,
@@ -282,3 +282,42 @@ def test_bytes_for_download_buttons_hold_the_same_exports(case, report):
     page = export_bytes(report, case.db, ".html", "en").decode("utf-8")
     assert "Land-use allocation briefing" in page and "Monitoring" in page
 
+
+
+def test_the_briefing_maps_the_suspected_violations_in_their_colours(case, report):
+    """The planted cells in their type's colour (a parcel of several types in the first's),
+    the rest of the area grey, on the case's 12 × 12 grid."""
+    from data.monitoring.compare import TYPE_COLORS
+    from tests.data.test_report_maps import pictures
+
+    section = render_monitoring_section(report, "en")
+    (image,) = pictures(section)
+    assert image.shape[:2] == (12, 12)
+
+    def colour(row: int, col: int) -> str:
+        return "#" + "".join(f"{int(v):02x}" for v in image[row, col, :3])
+
+    assert colour(0, 0) == TYPE_COLORS["red_line"]
+    assert colour(4, 7) == TYPE_COLORS["basic_farmland"]  # also outside boundary, unbalanced
+    assert colour(0, 10) == TYPE_COLORS["no_change"]
+    assert colour(9, 4) == TYPE_COLORS["outside_boundary"]
+    assert colour(6, 10) == TYPE_COLORS["cropland_unbalanced"]
+    assert colour(5, 5) == "#e0e0e0"
+    assert "Where the suspected violations are" in section
+
+
+def test_a_polygon_store_briefing_maps_its_violations_from_its_geometry(demo):
+    from data.monitoring.compare import TYPE_COLORS
+    from tests.data.test_report_maps import colours, pictures
+
+    parcels = base_codes(demo)
+    built = 5
+    outside = (parcels["land_use"] != built) & ~parcels["in_urban_boundary"].astype(bool)
+    report = demo_report(demo, np.where(outside, built, parcels["land_use"]))
+    assert not pictures(render_monitoring_section(report, "zh"))  # nothing to draw on
+    (image,) = pictures(render_monitoring_report(report, demo, "zh"))  # the store's polygons
+    flags = report.parcels[list(VIOLATION_TYPES)].to_numpy()
+    flagged = flags.any(axis=1)
+    assert flagged.any()
+    first = {TYPE_COLORS[VIOLATION_TYPES[i]] for i in flags[flagged].argmax(axis=1)}
+    assert first | {"#e0e0e0"} == colours(image)  # each parcel in its first type's colour
