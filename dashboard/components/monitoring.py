@@ -481,8 +481,8 @@ def region_table(report: MonitoringReport, scope: Scope, t: Translate, lang: str
     progress = report.progress
     rows = []
     if scope.region_id is None:
-        rows.append(_region_row(t("mon_scope_all"), report.regions.attrs.get(
-            "overall_status", "green"), reason_text(progress, t, lang, names=names),
+        rows.append(_region_row(t("mon_scope_all"), report.overall_status,
+                                reason_text(progress, t, lang, names=names),
             report.regions.sum(numeric_only=True), violations, report, t))
     for _, region in scoped_regions(report, scope).iterrows():
         rid = int(region["region_id"])

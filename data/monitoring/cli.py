@@ -84,9 +84,9 @@ def check_outputs(paths: list[Path]) -> None:
 
 def survey_layer(args: argparse.Namespace):
     """A stored survey by name, or a survey file read for this run only."""
-    from data.db import connect
+    import pandas as pd
+
     from data.monitoring.survey import SurveyLayer, check_year, list_surveys, load_survey, read_survey
-    from data.store import read_meta
 
     stored = set(list_surveys(args.db)["name"])
     if args.survey in stored:
@@ -103,13 +103,7 @@ def survey_layer(args: argparse.Namespace):
                               "add --survey-year YEAR (or import it once with import-survey)")
     year = check_year(args.survey_year)
     codes, _, tables = read_survey(args.db, path, args.mapping)
-    con = connect(args.db)
-    try:
-        version = read_meta(con).get("version", "")
-    finally:
-        con.close()
-    import pandas as pd
-
+    version = tables.meta.get("version", "")
     uses = pd.DataFrame({"parcel_id": tables.parcels["parcel_id"].to_numpy(dtype=np.int64),
                          "land_use": codes})
     return SurveyLayer(name=path.stem, year=year, source=path.name, imported_at="",
@@ -120,28 +114,28 @@ def plan_for(args: argparse.Namespace, survey_year: int):
     """The plan: a saved scenario, or a scenario TOML / preset solved on the store now."""
     from data import library
     from data.monitoring.compare import plan_from_saved
-    from data.store import read_parcels
 
     saved_names = set(library.list_scenarios(args.db)["name"]) \
         if library.library_path(args.db).exists() else set()
-    ids = _parcel_ids(args.db, read_parcels)
     if args.scenario in saved_names:
         saved = library.load_scenario(args.db, name=args.scenario)
-        return plan_from_saved(saved, ids, survey_year, args.base_year, args.plan_year)
-    return _solved_plan(args, ids)
+        return plan_from_saved(saved, _parcel_ids(args.db), survey_year, args.base_year,
+                               args.plan_year)
+    return _solved_plan(args)
 
 
-def _parcel_ids(db: Path, read_parcels) -> np.ndarray:
-    from data.db import connect
+def _parcel_ids(db: Path) -> np.ndarray:
+    from data.db import connect, query_df
 
     con = connect(db)
     try:
-        return read_parcels(con)["parcel_id"].to_numpy(dtype=np.int64)
+        ids = query_df(con, "SELECT parcel_id FROM parcels ORDER BY parcel_id")["parcel_id"]
     finally:
         con.close()
+    return ids.to_numpy(dtype=np.int64)
 
 
-def _solved_plan(args: argparse.Namespace, ids: np.ndarray):
+def _solved_plan(args: argparse.Namespace):
     from data.landscape import load_landscape
     from data.monitoring.compare import Plan
     from solver.model import solve

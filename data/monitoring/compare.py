@@ -170,6 +170,17 @@ class MonitoringReport:
         area = self.parcels.groupby("deviation")["area_ha"].sum()
         return {d: float(area.get(d, 0.0)) for d in DEVIATIONS}
 
+    @property
+    def overall_status(self) -> str:
+        """The worst light of every progress row (whole-area targets included)."""
+        return worst_status(self.progress["status"])
+
+
+def worst_status(statuses) -> str:
+    """The worst of some traffic lights (green when there are none)."""
+    rank = {s: i for i, s in enumerate(STATUSES)}
+    return max(statuses, key=rank.__getitem__, default="green")
+
 
 # ---- building the plan ------------------------------------------------------------------------
 
@@ -267,20 +278,20 @@ def monitor(store_path: str | Path, plan: Plan, survey: SurveyLayer) -> Monitori
     elapsed = float(np.clip((survey.year - plan.base_year) / (plan.plan_year - plan.base_year),
                             0.0, 1.0))
     table = _parcel_table(parcels, plan.codes, survey_codes)
-    flags, unchecked = violation_flags(table, parcels, classes)
+    flags, unchecked, ledger = violation_flags(table, parcels, classes)
     for kind in VIOLATION_TYPES:
         table[kind] = flags[kind]
     table["deviation"] = deviations(table["base"].to_numpy(), table["plan"].to_numpy(),
                                     table["survey"].to_numpy())
     violations = _violation_rows(table)
-    patches = _patches(violations, table, grid, adjacency, regions, parcels)
+    patches = _patches(violations, table, grid, adjacency, regions)
     progress = progress_table(parcels, classes, regions, plan, survey_codes, elapsed)
     return MonitoringReport(
         store_name=meta.get("name_zh", Path(store_path).stem), plan_name=plan.name,
         survey_name=survey.name, base_year=plan.base_year, plan_year=plan.plan_year,
         survey_year=survey.year, elapsed=elapsed, parcels=table,
         violations=violations.merge(patches[1], on=["parcel_id", "type"], how="left"),
-        patches=patches[0], regions=_region_summary(table, classes, regions, progress),
+        patches=patches[0], regions=_region_summary(table, ledger, regions, progress),
         progress=progress,
         indicators=indicator_table(parcels, classes, regions, adjacency, grid, plan.codes,
                                    table["survey_filled"].to_numpy(), plan.indicators),
@@ -323,9 +334,9 @@ def _roles(codes: np.ndarray, classes: pd.DataFrame) -> np.ndarray:
 
 
 def violation_flags(table: pd.DataFrame, parcels: pd.DataFrame, classes: pd.DataFrame
-                    ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Boolean mask per violation type, and the types the store cannot check (with the zone
-    it lacks)."""
+                    ) -> tuple[dict[str, np.ndarray], dict[str, str], pd.DataFrame]:
+    """Boolean mask per violation type, the types the store cannot check (with the zone it
+    lacks), and the per-region cropland ledger (:func:`cropland_ledger`)."""
     base, survey = table["base"].to_numpy(), table["survey"].to_numpy()
     observed = survey >= 0
     changed = observed & (survey != base)
@@ -333,12 +344,15 @@ def violation_flags(table: pd.DataFrame, parcels: pd.DataFrame, classes: pd.Data
     zone = {flag: parcels[flag].fillna(False).to_numpy(dtype=bool)
             for flag in ("is_red_line", "is_basic_farmland", "no_conversion", "in_urban_boundary")}
     new_built = observed & (survey_role == "built") & (base_role != "built")
+    ledger = cropland_ledger(table, base_role, survey_role, observed)
+    short = ledger.loc[ledger["cropland_deficit_ha"] > 1e-9, "region_id"].to_numpy()
     flags = {
         "red_line": zone["is_red_line"] & changed,
         "basic_farmland": zone["is_basic_farmland"] & changed & (survey_role != "cropland"),
         "no_change": zone["no_conversion"] & changed,
         "outside_boundary": new_built & ~zone["in_urban_boundary"],
-        "cropland_unbalanced": _unbalanced(table, base_role, survey_role, observed),
+        "cropland_unbalanced": (observed & (base_role == "cropland") & (survey_role == "built")
+                                & np.isin(table["region_id"].to_numpy(), short)),
     }
     unchecked = {kind: flag for kind, flag in TYPE_FLAG.items()
                  if flag is not None and not zone[flag].any()}
@@ -346,7 +360,7 @@ def violation_flags(table: pd.DataFrame, parcels: pd.DataFrame, classes: pd.Data
         unchecked["cropland_unbalanced"] = "cropland"
     for kind in unchecked:
         flags[kind] = np.zeros(len(table), dtype=bool)
-    return flags, unchecked
+    return flags, unchecked, ledger
 
 
 def cropland_ledger(table: pd.DataFrame, base_role: np.ndarray, survey_role: np.ndarray,
@@ -363,14 +377,6 @@ def cropland_ledger(table: pd.DataFrame, base_role: np.ndarray, survey_role: np.
     ledger["cropland_deficit_ha"] = (ledger["cropland_taken_ha"]
                                      - ledger["cropland_gained_ha"]).clip(lower=0)
     return ledger
-
-
-def _unbalanced(table: pd.DataFrame, base_role: np.ndarray, survey_role: np.ndarray,
-                observed: np.ndarray) -> np.ndarray:
-    ledger = cropland_ledger(table, base_role, survey_role, observed)
-    short = ledger.loc[ledger["cropland_deficit_ha"] > 1e-9, "region_id"].to_numpy()
-    return (observed & (base_role == "cropland") & (survey_role == "built")
-            & np.isin(table["region_id"].to_numpy(), short))
 
 
 def deviations(base: np.ndarray, plan: np.ndarray, survey: np.ndarray) -> np.ndarray:
@@ -394,7 +400,7 @@ def _violation_rows(table: pd.DataFrame) -> pd.DataFrame:
 # ---- patches ----------------------------------------------------------------------------------
 
 def _patches(violations: pd.DataFrame, table: pd.DataFrame, grid: GridSpec | None,
-             adjacency: pd.DataFrame | None, regions: pd.DataFrame, parcels: pd.DataFrame
+             adjacency: pd.DataFrame | None, regions: pd.DataFrame
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Connected suspected parcels of each type (rook neighbours on a grid, shared boundary
     otherwise), largest first; and each violation row's patch id."""
@@ -406,7 +412,7 @@ def _patches(violations: pd.DataFrame, table: pd.DataFrame, grid: GridSpec | Non
             continue
         where = position.reindex(rows["parcel_id"].to_numpy()).to_numpy()
         if grid is not None:
-            component = _grid_components(where, parcels, grid)
+            component = _grid_components(where, table, grid)
         else:
             component = _graph_components(where, adjacency, table["parcel_id"].to_numpy())
         labels.append(pd.DataFrame({"parcel_id": rows["parcel_id"].to_numpy(), "type": kind,
@@ -426,9 +432,9 @@ def _patches(violations: pd.DataFrame, table: pd.DataFrame, grid: GridSpec | Non
     return patches[columns], member[["parcel_id", "type", "patch_id"]]
 
 
-def _grid_components(where: np.ndarray, parcels: pd.DataFrame, grid: GridSpec) -> np.ndarray:
-    rows = parcels["grid_row"].to_numpy()[where]
-    cols = parcels["grid_col"].to_numpy()[where]
+def _grid_components(where: np.ndarray, table: pd.DataFrame, grid: GridSpec) -> np.ndarray:
+    rows = table["grid_row"].to_numpy()[where]
+    cols = table["grid_col"].to_numpy()[where]
     mask = np.zeros(grid.cell_shape, dtype=bool)
     mask[rows, cols] = True
     labelled, _ = ndimage.label(mask)  # rook (4-) connectivity
@@ -597,10 +603,9 @@ def _planned_class_rows(land, states: dict[str, np.ndarray], names: pd.DataFrame
 
 # ---- regions and indicators -------------------------------------------------------------------
 
-def _region_summary(table: pd.DataFrame, classes: pd.DataFrame, regions: pd.DataFrame,
+def _region_summary(table: pd.DataFrame, ledger: pd.DataFrame, regions: pd.DataFrame,
                     progress: pd.DataFrame) -> pd.DataFrame:
     out = regions[["region_id", "name_zh", "name_en"]].copy()
-    grouped = table.groupby("region_id")
     for kind in VIOLATION_TYPES:
         flagged = table[table[kind]].groupby("region_id")["area_ha"]
         out[f"{kind}_n"] = out["region_id"].map(flagged.size()).fillna(0).astype(int)
@@ -608,20 +613,12 @@ def _region_summary(table: pd.DataFrame, classes: pd.DataFrame, regions: pd.Data
     for deviation in DEVIATIONS:
         area = table[table["deviation"] == deviation].groupby("region_id")["area_ha"].sum()
         out[f"{deviation}_ha"] = out["region_id"].map(area).fillna(0.0)
-    observed = table["survey"].to_numpy() >= 0
-    ledger = cropland_ledger(table, _roles(table["base"].to_numpy(), classes),
-                             _roles(table["survey"].to_numpy(), classes), observed)
     out = out.merge(ledger, on="region_id", how="left").fillna(
         {"cropland_taken_ha": 0.0, "cropland_gained_ha": 0.0, "cropland_deficit_ha": 0.0})
-    out["area_ha"] = out["region_id"].map(grouped["area_ha"].sum()).fillna(0.0)
-    rank = {s: i for i, s in enumerate(STATUSES)}
-    regional = progress.dropna(subset=["region_id"])
-    worst = regional.groupby("region_id")["status"].agg(
-        lambda s: max(s, key=rank.__getitem__))
-    overall = (max(progress["status"], key=rank.__getitem__) if len(progress) else "green")
+    out["area_ha"] = out["region_id"].map(table.groupby("region_id")["area_ha"].sum()).fillna(0.0)
+    # a region's light: the worst of its own rows (whole-area targets light the total only)
+    worst = progress.dropna(subset=["region_id"]).groupby("region_id")["status"].agg(worst_status)
     out["status"] = [worst.get(region, "green") for region in out["region_id"]]
-    # whole-area targets bear on every region's light only through the total row
-    out.attrs["overall_status"] = overall
     return out
 
 

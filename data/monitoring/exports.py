@@ -273,18 +273,10 @@ def regions_sheet(report: MonitoringReport, lang: str) -> pd.DataFrame:
     return pd.concat([table, _total_row(table, report, lang)], ignore_index=True)
 
 
-def overall_status(report: MonitoringReport) -> str:
-    """The worst light of all targets (whole-area targets included)."""
-    rank = {s: i for i, s in enumerate(STATUSES)}
-    if "overall_status" in report.regions.attrs:
-        return str(report.regions.attrs["overall_status"])
-    return max(report.progress["status"], key=rank.__getitem__, default="green")
-
-
 def _total_row(table: pd.DataFrame, report: MonitoringReport, lang: str) -> pd.DataFrame:
     total = table.iloc[:, 1:-1].sum(numeric_only=True).round(4).to_dict()
     total[table.columns[0]] = _t("monrep_total", lang)
-    total[table.columns[-1]] = _t(f"mon_status_{overall_status(report)}", lang)
+    total[table.columns[-1]] = _t(f"mon_status_{report.overall_status}", lang)
     return pd.DataFrame([total], columns=table.columns)
 
 

@@ -448,15 +448,21 @@ def _raster_pixels(path: Path, tables: _StoreParts, mapping: Mapping) -> np.ndar
     from data.importers.raster import read_grid
 
     survey = read_grid(path)
-    grid = tables.grid
-    _check_on_grid(survey, grid)
-    values = survey.values[survey.valid]
-    present = np.unique(values)
-    lookup = _store_class_index(mapping.resolve_codes(present.tolist()), path.name, tables,
-                                mapping)
-    table = np.array([lookup[c] for c in present.tolist()], dtype=np.int16)
-    position = np.searchsorted(present, survey.values).clip(0, max(len(present) - 1, 0))
-    return np.where(survey.valid, table[position] if len(present) else -1, -1).astype(np.int16)
+    _check_on_grid(survey, tables.grid)
+    return _pixel_classes(survey, tables, mapping).astype(np.int16)
+
+
+def _pixel_classes(survey, tables: _StoreParts, mapping: Mapping) -> np.ndarray:
+    """Store class index of every survey pixel (−1 where the raster has no data); codes the
+    mapping does not cover or classes the store lacks are errors."""
+    present = np.unique(survey.values[survey.valid])
+    if not len(present):
+        return np.full(survey.values.shape, -1, dtype=np.int64)
+    lookup = _store_class_index(mapping.resolve_codes(present.tolist()), survey.path.name,
+                                tables, mapping)
+    table = np.array([lookup[c] for c in present.tolist()], dtype=np.int64)
+    position = np.searchsorted(present, survey.values).clip(0, len(present) - 1)
+    return np.where(survey.valid, table[position], -1)
 
 
 def _check_on_grid(survey, grid: GridSpec) -> None:
@@ -528,12 +534,7 @@ def _raster_on_parcels(path: Path, tables: _StoreParts, mapping: Mapping) -> np.
             f"{store_crs.to_string()}",
             f"reproject it first: `gdalwarp -t_srs {store_crs.to_string()} -r near {path.name} "
             "reprojected.tif`")
-    present = np.unique(survey.values[survey.valid])
-    lookup = _store_class_index(mapping.resolve_codes(present.tolist()), path.name, tables,
-                                mapping)
-    table = np.array([lookup[c] for c in present.tolist()], dtype=np.int64)
-    position = np.searchsorted(present, survey.values).clip(0, max(len(present) - 1, 0))
-    pixel_class = np.where(survey.valid, table[position] if len(present) else -1, -1)
+    pixel_class = _pixel_classes(survey, tables, mapping)
     geometry = _parcel_geometry(tables)
     n, k = len(geometry), len(tables.classes)
     owner = features.rasterize(((g, i + 1) for i, g in enumerate(geometry)),
