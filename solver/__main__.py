@@ -2,6 +2,8 @@
 
     python -m solver solve --db STORE.duckdb --scenario SCENARIO.toml|PRESET_KEY \\
         --out RESULT.(parquet|csv|gpkg) --summary SUMMARY.json [--time-limit S] [--workers N]
+        [--demand DEMAND.csv] [--distributed [--scheduler tcp://HOST:PORT] [--dask-workers N]
+        [--block-cells N]]
 
 Exit codes: 0 OPTIMAL/FEASIBLE, 2 INFEASIBLE (explanation printed), 1 errors or no solution.
 This is the only solver module that imports ``data`` (a composition root).
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from solver.demand import DemandError, read_demand_csv
+from solver.distributed import ClusterError
 from solver.landscape import Landscape
 from solver.model import solve
 from solver.result import AllocationResult, Status
@@ -45,6 +48,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     s.add_argument("--workers", type=int, help="override [solver] workers")
     s.add_argument("--demand", help="demand table CSV (class, region, target_ha | min_ha / "
                                     "max_ha | *_pct); replaces the scenario's [demand] rows")
+    s.add_argument("--distributed", action="store_true",
+                   help="solve region blocks in parallel on Dask (province scale)")
+    s.add_argument("--scheduler", help="with --distributed: address of an existing Dask "
+                                       "scheduler (tcp://HOST:PORT); default a local cluster")
+    s.add_argument("--dask-workers", type=int,
+                   help="with --distributed and no --scheduler: local worker processes "
+                        "(default: one per core)")
+    s.add_argument("--block-cells", type=int,
+                   help="with --distributed: largest block of cells solved as one piece "
+                        "(default 400,000; neighbouring regions are grouped up to it)")
     return parser.parse_args(argv)
 
 
@@ -123,12 +136,21 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.time_limit, args.workers)
     if args.demand:
         scenario = scenario.with_demand(read_demand_csv(args.demand))
+    if (args.scheduler or args.dask_workers or args.block_cells) and not args.distributed:
+        raise CliError("--scheduler, --dask-workers and --block-cells need --distributed")
+    if args.block_cells is not None and args.block_cells < 1:
+        raise CliError(f"--block-cells {args.block_cells} must be a positive number of cells")
     land = load_store(args.db)
-    result = solve(land, scenario)
+    extra: dict[str, Any] = {}
+    if args.distributed:
+        result, extra = solve_on_cluster(land, scenario, args.scheduler, args.dask_workers,
+                                         args.block_cells)
+    else:
+        result = solve(land, scenario)
     print(f"{result.status}: objective {result.objective} bound {result.best_bound} "
           f"gap {result.gap} in {result.wall_time_s:.2f} s")
     if args.summary:
-        Path(args.summary).write_text(json.dumps(summary_dict(land, scenario, result),
+        Path(args.summary).write_text(json.dumps(summary_dict(land, scenario, result) | extra,
                                                  ensure_ascii=False, indent=2), "utf-8")
     print_targets(result)
     if result.status == Status.INFEASIBLE:
@@ -143,10 +165,30 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def solve_on_cluster(land: Landscape, scenario: Scenario, scheduler: str | None,
+                     n_workers: int | None, block_cells: int | None = None
+                     ) -> tuple[AllocationResult, dict]:
+    """The distributed solve with one progress line per block; the summary's extra part."""
+    from solver.distributed import cluster, solve_distributed
+
+    def report(event: object) -> None:
+        print(event.message_zh, flush=True)
+
+    with cluster(scheduler, n_workers) as client:
+        out = solve_distributed(land, scenario, client, on_progress=report,
+                                max_block_cells=block_cells)
+    extra = {"distributed": {"workers": out.workers, "master_s": round(out.master_s, 3),
+                             "blocks": out.blocks, "bound_parts": out.bound_parts}}
+    return out.result, extra
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return run(args)
+    except ClusterError as exc:
+        print(f"error: {exc.message_zh}\nerror: {exc.message_en}", file=sys.stderr)
+        return EXIT_ERROR
     except (CliError, ScenarioError, DemandError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

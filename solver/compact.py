@@ -169,6 +169,7 @@ class PottsDual:
         self.gamma = 1.0
         self.best = np.inf
         self._stall = 0
+        self.pinned = np.zeros(self.rows.lo.size, bool)  # rows whose prices stay as set
 
     # ----- one evaluation and one step -------------------------------------------------------
     def evaluate(self) -> float:
@@ -234,9 +235,41 @@ class PottsDual:
             return
         step = 0.5 * self.gamma * room / norm
         old = r.price
-        r.mu = np.maximum(0.0, r.mu - step * g_lo)
-        r.nu = np.maximum(0.0, r.nu - step * g_hi)
+        r.mu = np.where(self.pinned, r.mu, np.maximum(0.0, r.mu - step * g_lo))
+        r.nu = np.where(self.pinned, r.nu, np.maximum(0.0, r.nu - step * g_hi))
         shift_rows(r.start, r.node, r.cls, r.weight, r.price - old, self.theta)
+
+    def best_prices(self) -> np.ndarray:
+        """Net price (μ − ν) of every row at the best bound found so far."""
+        if hasattr(self, "_kept"):
+            return self._kept[2] - self._kept[3]
+        return self.rows.price.copy()
+
+    def pin(self, rows: np.ndarray, prices: np.ndarray) -> None:
+        """Set the net prices of ``rows`` (a positive one prices the lower side, a negative
+        one the upper side) and keep them there in later steps; restarts the best bound."""
+        r = self.rows
+        old = r.price
+        r.mu[rows] = np.maximum(prices, 0.0)
+        r.nu[rows] = np.maximum(-prices, 0.0)
+        shift_rows(r.start, r.node, r.cls, r.weight, r.price - old, self.theta)
+        self.pinned[:] = False
+        self.pinned[rows] = True
+        self.reset_best()
+
+    def add_unary(self, parcels: np.ndarray, values: np.ndarray) -> None:
+        """Add ``values`` (len(parcels), K) to the unary terms of mutable ``parcels`` (their
+        allowed uses); restarts the best bound."""
+        ok = self.mutable[parcels]
+        rows, vals = parcels[ok], values[ok]
+        allowed = self.theta[rows] > FORBIDDEN / 2
+        self.theta[rows] += np.where(allowed, vals, 0.0)
+        self.reset_best()
+
+    def reset_best(self) -> None:
+        """Forget the best point (after the problem changed); steps restart at full length."""
+        self.best, self._stall, self.gamma = np.inf, 0, 1.0
+        self._keep()
 
     @property
     def stalled(self) -> bool:
@@ -334,6 +367,9 @@ class CompactOutcome:
     repair_s: float = 0.0  # the longest repair so far (or the exact core's time)
     windows: int = 0
     log: list[str] = field(default_factory=list)
+    #: The decomposition bound's state, kept so that a caller can re-price it (a regional
+    #: solve hands it to ``solver.decompose`` for the global bound).
+    dual: PottsDual | None = None
 
 
 @dataclass
@@ -373,7 +409,7 @@ def compact_search(inst: Instance, config: SolverConfig, start: np.ndarray, dead
     """
     clock = _Clock(deadline)
     out = CompactOutcome(start.astype(np.int32), inst.units_of(start), None)
-    dual = PottsDual(inst)
+    dual = out.dual = PottsDual(inst)
     target = config.target_gap_pct / 100.0
 
     def gap() -> float:

@@ -70,7 +70,7 @@ def side_rows(inst: Instance, crossing: list[AreaTarget]) -> list[SideRow]:
         is_crop = land.in_role(land.current, "cropland")
         w[np.ix_(is_crop, land.role_classes("built"))] = inst.balance_weight[is_crop, None]
         w[np.ix_(~is_crop, land.role_classes("cropland"))] = -inst.balance_weight[~is_crop, None]
-        rows.append(SideRow("farmland.balance", w, None, 0))
+        rows.append(SideRow("farmland.balance", w, None, inst.limits.balance_hi))
     if inst.limits.changed_max is not None:
         changed = np.arange(k)[None, :] != land.current[:, None]
         rows.append(SideRow("conversion.max_changed_pct", changed * inst.area[:, None], None,

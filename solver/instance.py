@@ -43,6 +43,9 @@ class Limits:
 
     changed_max: int | None
     balance: bool
+    #: 占补平衡 holds as Σ(taken − gained) ≤ balance_hi; 0 for a whole area, a region's share
+    #: of the area's surplus when a decomposition solves regions apart (``solver.decompose``).
+    balance_hi: int = 0
 
 
 @dataclass(frozen=True, eq=False)

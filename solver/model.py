@@ -375,6 +375,7 @@ class _Search:
     first_s: float | None = None
     proven_infeasible: bool = False
     model_invalid: bool = False
+    dual: object | None = None  # the compactness bound's state (``solver.compact.PottsDual``)
 
     def remaining(self) -> float:
         return self.limit - (time.monotonic() - self.t0)
@@ -523,6 +524,7 @@ def _compact_phase(model: AllocationModel, config: SolverConfig, search: _Search
                          search.t0 + 0.97 * config.time_limit_s, _solve_restricted, window,
                          improved, core_s)
     improved(out)
+    search.dual = out.dual
     phases.append("compact:" + ",".join(out.log))
 
 

@@ -230,7 +230,7 @@ class FarmlandBalance(Rule):
         gained = v.expr(_class_weight(inst, inst.balance_weight, crop), ~is_crop)
         diff = Expr(np.concatenate([lost.cols, gained.cols]),
                     np.concatenate([lost.vals, -gained.vals]), lost.const - gained.const)
-        self._at_most(b, diff, 0, "farmland.balance")
+        self._at_most(b, diff, inst.limits.balance_hi, "farmland.balance")
 
 
 class ConversionBudget(Rule):

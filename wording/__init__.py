@@ -19,6 +19,7 @@ from wording import (
     monitoring_page,
     monitoring_report,
     pages,
+    province,
     report,
     results,
     upload,
@@ -27,7 +28,7 @@ from wording import (
 
 LANGUAGES = ("zh", "en")
 SECTIONS = (results, pages, compare, grid, upload, report, indicators, validation, monitoring,
-            monitoring_page, monitoring_report)
+            monitoring_page, monitoring_report, province)
 
 
 def _merged(sections) -> dict[str, tuple[str, str]]:
