@@ -20,6 +20,7 @@ from wording import (
     monitoring_report,
     pages,
     province,
+    province_page,
     report,
     results,
     upload,
@@ -28,7 +29,7 @@ from wording import (
 
 LANGUAGES = ("zh", "en")
 SECTIONS = (results, pages, compare, grid, upload, report, indicators, validation, monitoring,
-            monitoring_page, monitoring_report, province)
+            monitoring_page, monitoring_report, province, province_page)
 
 
 def _merged(sections) -> dict[str, tuple[str, str]]:
