@@ -37,7 +37,7 @@ MAX_PARALLEL_SOLVES = 2  # the machines have 2 cores; further solves wait their 
 # a server peak of 6.6 GB, on 2 cores and 24 GB).
 AUTO_SOLVE_MAX = 1_000_000
 AUTO_SOLVE_MAX_ENV = "LANDALLOC_AUTO_SOLVE_MAX"
-GRID_CELL_COLUMNS = ("parcel_id", "grid_row", "grid_col", "land_use", "is_red_line",
+GRID_CELL_COLUMNS = ("parcel_id", "grid_row", "grid_col", "region_id", "land_use", "is_red_line",
                      "is_basic_farmland", "in_urban_boundary")
 
 
@@ -148,6 +148,47 @@ def grid_canvas(path: str, version: str) -> grid_maps.GridCanvas:
                                  cells["grid_col"].to_numpy())
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def region_cell_counts(path: str, version: str) -> pd.Series:
+    """Cells per region id (regions without cells left out), in region-id order."""
+    ids = map_cells(path, version)["region_id"].to_numpy()
+    found, counts = np.unique(ids, return_counts=True)
+    return pd.Series(counts, index=found.astype(np.int64))
+
+
+def map_cells(path: str, version: str) -> pd.DataFrame:
+    """Current use, region and zone flags per parcel in the solver's order: a grid store's
+    light cell read, a polygon store's attributes (it has no grid columns)."""
+    return grid_cells(path, version) if is_grid(path, version) else parcel_attributes(path,
+                                                                                        version)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def region_canvas(path: str, version: str, region_id: int) -> grid_maps.GridCanvas:
+    """Which cell each pixel of a region's map image shows: the grid (or a polygon store's
+    parcels painted as an image) cropped to the region's cells, at up to
+    :data:`grid_maps.MAX_PX` on its long side; cells of other regions are left transparent."""
+    cells = map_cells(path, version)
+    positions = np.flatnonzero(cells["region_id"].to_numpy() == region_id)
+    grid = grid_spec(path, version)
+    if grid is not None:
+        return grid_maps.region_canvas(grid, cells["grid_row"].to_numpy()[positions],
+                                       cells["grid_col"].to_numpy()[positions], positions)
+    import shapely
+
+    wkb = query_df(connection(path), "SELECT geom_wgs84_wkb FROM parcels WHERE region_id = ? "
+                                     "ORDER BY parcel_id", [int(region_id)])["geom_wgs84_wkb"]
+    return grid_maps.subset_canvas(grid_maps.polygon_canvas(shapely.from_wkb(
+        wkb.map(bytes).to_numpy())), positions)
+
+
+def map_canvas(path: str, version: str, region_id: int | None = None) -> grid_maps.GridCanvas:
+    """The canvas of the whole store's map images, or of one region's (``region_id``)."""
+    if region_id is None:
+        return grid_canvas(path, version)
+    return region_canvas(path, version, int(region_id))
+
+
 def values_digest(values: np.ndarray) -> str:
     """A short hash of a per-parcel array (a cache key that never hashes millions of items)."""
     array = np.ascontiguousarray(values)
@@ -155,18 +196,20 @@ def values_digest(values: np.ndarray) -> str:
 
 
 def grid_bitmap(path: str, version: str, values: np.ndarray, palette: grid_maps.Palette,
-                outline: bool = False) -> str:
-    """PNG data URL of a grid map: per-parcel palette indices painted on the store's grid.
+                outline: bool = False, region_id: int | None = None) -> str:
+    """PNG data URL of a grid map: per-parcel palette indices painted on the store's grid
+    (``region_id``: on that region's cropped canvas, see :func:`region_canvas`).
 
     Cached per store version and content (the same allocation is never painted twice).
     """
-    return _grid_bitmap(path, version, values_digest(values), palette, outline, values)
+    region = None if region_id is None else int(region_id)
+    return _grid_bitmap(path, version, values_digest(values), palette, outline, region, values)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _grid_bitmap(path: str, version: str, digest: str, palette: grid_maps.Palette,
-                 outline: bool, _values: np.ndarray) -> str:
-    return grid_maps.bitmap_url(grid_canvas(path, version), _values, palette, outline)
+                 outline: bool, region_id: int | None, _values: np.ndarray) -> str:
+    return grid_maps.bitmap_url(map_canvas(path, version, region_id), _values, palette, outline)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

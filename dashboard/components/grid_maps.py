@@ -85,9 +85,19 @@ def nearest_index(n_cells: int, n_pixels: int) -> np.ndarray:
 
 def grid_corners(grid: GridSpec) -> list[list[float]]:
     """WGS 84 corners of the whole cell grid, in ``BitmapLayer`` order (lb, lt, rt, rb)."""
-    t, (rows, cols) = grid.cell_transform(), grid.cell_shape
-    x = np.array([t.c, t.c, t.c + cols * t.a, t.c + cols * t.a])
-    y = np.array([t.f + rows * t.e, t.f, t.f, t.f + rows * t.e])
+    rows, cols = grid.cell_shape
+    return window_corners(grid, 0, rows, 0, cols)
+
+
+def window_corners(grid: GridSpec, row0: int, row1: int, col0: int,
+                   col1: int) -> list[list[float]]:
+    """WGS 84 corners of the cells ``[row0, row1) × [col0, col1)`` of the grid, in
+    ``BitmapLayer`` order (lb, lt, rt, rb)."""
+    t = grid.cell_transform()
+    left, right = t.c + col0 * t.a, t.c + col1 * t.a
+    top, bottom = t.f + row0 * t.e, t.f + row1 * t.e
+    x = np.array([left, left, right, right])
+    y = np.array([bottom, top, top, bottom])
     lon, lat = pyproj.Transformer.from_crs(grid.crs, 4326, always_xy=True).transform(x, y)
     return [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)]
 
@@ -115,6 +125,49 @@ def grid_canvas(grid: GridSpec, rows: np.ndarray, cols: np.ndarray, max_px: int 
     height, width = image_shape(shape, max_px, min_px)
     picked = cells[np.ix_(nearest_index(shape[0], height), nearest_index(shape[1], width))]
     return GridCanvas(picked.astype(np.int32), grid_corners(grid))
+
+
+def region_canvas(grid: GridSpec, rows: np.ndarray, cols: np.ndarray, positions: np.ndarray,
+                  max_px: int = MAX_PX, min_px: int = MIN_PX) -> GridCanvas:
+    """The pixel → parcel map of one region's map image: the grid cropped to the bounding box
+    of the region's cells (other cells in the box are left out, drawn transparent).
+
+    Parameters
+    ----------
+    grid : GridSpec
+        The store's source grid.
+    rows, cols : ndarray of int
+        ``grid_row`` / ``grid_col`` of the region's cells (at least one).
+    positions : ndarray of int
+        The same cells' positions in the solver's parcel order (what the image shows).
+    max_px, min_px : int
+        Bounds of the image's long side (see :func:`image_shape`).
+
+    Returns
+    -------
+    GridCanvas
+        Pixel → parcel positions (−1 outside the region) and the box's WGS 84 corners.
+    """
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    if rows.size == 0:
+        raise ValueError("a region's map needs at least one cell")
+    row0, col0 = int(rows.min()), int(cols.min())
+    shape = (int(rows.max()) + 1 - row0, int(cols.max()) + 1 - col0)
+    box = np.full(shape, -1, dtype=np.int64)
+    box[rows - row0, cols - col0] = np.asarray(positions, dtype=np.int64)
+    height, width = image_shape(shape, max_px, min_px)
+    picked = box[np.ix_(nearest_index(shape[0], height), nearest_index(shape[1], width))]
+    return GridCanvas(picked.astype(np.int32),
+                      window_corners(grid, row0, row0 + shape[0], col0, col0 + shape[1]))
+
+
+def subset_canvas(canvas: GridCanvas, positions: np.ndarray) -> GridCanvas:
+    """A canvas painted from a subset of the parcels (pixel values index ``positions``) turned
+    into one that names the parcels' positions in the whole store."""
+    positions = np.asarray(positions, dtype=np.int64)
+    shown = canvas.pixel_parcel
+    pixel_parcel = np.where(shown >= 0, positions[np.maximum(shown, 0)], -1).astype(np.int32)
+    return GridCanvas(pixel_parcel, canvas.corners)
 
 
 def polygon_canvas(geometries: np.ndarray, max_px: int = MAX_PX) -> GridCanvas:

@@ -13,6 +13,7 @@ from solver.landscape import Landscape
 from solver.scenario import Scenario
 
 OVERLAY_WIDGET = "map_overlays"
+REGION_WIDGET = "map_region"
 
 
 def class_colors(classes: pd.DataFrame) -> dict[int, list[int]]:
@@ -59,11 +60,39 @@ def image_maps(path: str, version: str) -> bool:
     return services.is_grid(path, version) or services.n_parcels(path, version) > POLYGON_IMAGE_MIN
 
 
-def region_name_layer(path: str, version: str) -> object:
-    """Region (township) names over a map, in the page's language."""
+def region_name_layer(path: str, version: str, region_id: int | None = None) -> object:
+    """Region (township) names over a map, in the page's language (``region_id``: only the
+    name of that region)."""
     column = "name_zh" if ui.lang() == "zh" else "name_en"
-    return maps.text_layer(maps.region_labels(services.region_frame(path, version), column),
-                           "region-names")
+    frame = services.region_frame(path, version)
+    if region_id is not None:
+        frame = frame[frame["region_id"] == region_id]
+    return maps.text_layer(maps.region_labels(frame, column), "region-names")
+
+
+def region_choices(path: str, version: str) -> dict[int | None, str]:
+    """What the map can show: None for the whole area, then every region with cells (id →
+    its name in the page's language, the Chinese name where the store has no English)."""
+    overview = services.store_overview(path, version)["regions"]
+    shown = regions.region_display_names(overview, ui.lang())
+    names = dict(zip(overview["region_id"].astype(int),
+                     (shown[str(n)] for n in overview["name_zh"]), strict=True))
+    with_cells = services.region_cell_counts(path, version).index
+    return {None: ui.t("map_extent_all"),
+            **{int(r): names.get(int(r), str(r)) for r in with_cells}}
+
+
+def region_picker(path: str, version: str) -> int | None:
+    """The map extent: the whole area (as before) or one region, whose cells the maps then
+    show alone, zoomed to it. None when the store has a single region."""
+    choices = region_choices(path, version)
+    if len(choices) <= 2:
+        return None
+    if st.session_state.get(REGION_WIDGET, None) not in choices:  # e.g. another store
+        st.session_state.pop(REGION_WIDGET, None)
+    return st.selectbox(ui.t("map_extent"), list(choices), key=REGION_WIDGET,
+                        label_visibility="collapsed",
+                        format_func=lambda r: ui.t("map_extent_pick", region=choices[r]))
 
 
 def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land: Landscape,
@@ -71,16 +100,22 @@ def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land:
     """Current | optimized maps under one legend line (on the first screen at 1280 × 720),
     then the indicator charts in two columns, each with all its labels."""
     t, lang = ui.t, ui.lang()
-    chosen = st.pills(t("overlays"), ["changes", *maps.OVERLAY_COLORS], selection_mode="multi",
-                      default=["changes"], key=OVERLAY_WIDGET, label_visibility="collapsed",
-                      format_func=lambda k: t("show_changes") if k == "changes" else t(f"ov_{k}"))
+    pills, extent = st.columns([3, 1], vertical_alignment="center")
+    with pills:
+        chosen = st.pills(t("overlays"), ["changes", *maps.OVERLAY_COLORS],
+                          selection_mode="multi", default=["changes"], key=OVERLAY_WIDGET,
+                          label_visibility="collapsed",
+                          format_func=lambda k: t("show_changes") if k == "changes"
+                          else t(f"ov_{k}"))
+    with extent:
+        region = region_picker(path, version)
     image = image_maps(path, version)
     changes = "changes" in chosen and bool((before != after).any())
     st.markdown(results.map_legend_html(classes, lang, map_lines(chosen, changes)),
                 unsafe_allow_html=True)
     (current, height), (optimized, _) = (_grid_decks if image else _polygon_decks)(
-        path, version, classes, before, after, chosen)
-    names = region_name_layer(path, version)
+        path, version, classes, before, after, chosen, region)
+    names = region_name_layer(path, version, region)
     current.layers.append(names)
     left, right = st.columns(2)
     for column, deck, title, key in ((left, current, "map_current", "map_current"),
@@ -88,16 +123,20 @@ def result_maps_and_charts(path: str, version: str, classes: pd.DataFrame, land:
         with column:
             st.markdown(f"**{t(title)}**")
             st.pydeck_chart(deck, key=key, height=height)
-    if image:
-        grid_note(path, version, changes=changes)
+    if image or region is not None:
+        grid_note(path, version, changes=changes and image, region_id=region)
     _charts(classes, land, before, after, table)
 
 
 def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
-                   after: np.ndarray, chosen: list[str]) -> tuple[tuple, tuple]:
+                   after: np.ndarray, chosen: list[str],
+                   region_id: int | None = None) -> tuple[tuple, tuple]:
     """Current and optimized maps of a parcel store: the current one an image of its parcels,
-    the optimized one polygons with tooltips; zone and change outlines on top."""
+    the optimized one polygons with tooltips; zone and change outlines on top (``region_id``:
+    that region's parcels alone, zoomed to them)."""
     frame = services.map_frame(path, version)
+    if region_id is not None:
+        frame = frame[frame["region_id"] == region_id].reset_index(drop=True)
     names = results.class_names(classes, ui.lang())
     rows = frame["row"].to_numpy()
     extra = {"before": [names[int(c)] for c in before[rows]],
@@ -114,95 +153,116 @@ def _polygon_decks(path: str, version: str, classes: pd.DataFrame, before: np.nd
     optimized = outlines + ([change_layer] if change_layer is not None else [])
     # The current map has no tooltips, so it loses nothing as an image of its parcels (a third
     # of the polygon payload on every rerun); both maps share the image's view.
-    current = fitted_landuse_deck(path, version, before, classes, "current", outlines)
-    lon, lat = np.array(services.grid_canvas(path, version).corners).T
+    current = fitted_landuse_deck(path, version, before, classes, "current", outlines,
+                                  region_id=region_id)
+    lon, lat = np.array(services.map_canvas(path, version, region_id).corners).T
     fitted = maps.fitted_view(lon, lat, *map_size())
     return current, _deck(frame, after, classes, "optimized", extra, optimized, fitted)
 
 
 def _grid_decks(path: str, version: str, classes: pd.DataFrame, before: np.ndarray,
-                after: np.ndarray, chosen: list[str]) -> tuple[tuple, tuple]:
+                after: np.ndarray, chosen: list[str],
+                region_id: int | None = None) -> tuple[tuple, tuple]:
     """Current and optimized maps of a grid store (or a large polygon store): one image each,
     zones as outline images; with "changes" chosen, the optimized map draws unchanged cells
-    pale and outlines the converted ones in dark."""
-    zones = grid_zone_layers(path, version, [k for k in chosen if k in maps.OVERLAY_COLORS])
+    pale and outlines the converted ones in dark (``region_id``: that region's cells alone,
+    the image cropped to them)."""
+    zones = grid_zone_layers(path, version, [k for k in chosen if k in maps.OVERLAY_COLORS],
+                             region_id)
     changed = before != after
     highlight = before if "changes" in chosen and changed.any() else None
-    outline = [] if highlight is None else [grid_outline_layer(path, version, changed, "changes")]
-    current = fitted_landuse_deck(path, version, before, classes, "current", zones)
+    outline = [] if highlight is None else [
+        grid_outline_layer(path, version, changed, "changes", region_id=region_id)]
+    current = fitted_landuse_deck(path, version, before, classes, "current", zones,
+                                  region_id=region_id)
     optimized = fitted_landuse_deck(path, version, after, classes, "optimized", zones + outline,
-                                    highlight)
+                                    highlight, region_id)
     return current, optimized
 
 
 def grid_outline_layer(path: str, version: str, mask: np.ndarray, layer_id: str,
-                       color: list[int] = maps.CHANGE_OUTLINE) -> object:
-    """An image of the edges of the cells in ``mask`` (e.g. converted cells), in ``color``."""
+                       color: list[int] = maps.CHANGE_OUTLINE,
+                       region_id: int | None = None) -> object:
+    """An image of the edges of the cells in ``mask`` (e.g. converted cells), in ``color``
+    (``region_id``: on that region's cropped image)."""
     values, palette = grid_maps.mask_values(mask, color)
-    return grid_maps.bitmap_layer(services.grid_bitmap(path, version, values, palette, outline=True),
-                                  services.grid_canvas(path, version).corners, layer_id)
+    url = services.grid_bitmap(path, version, values, palette, outline=True, region_id=region_id)
+    return grid_maps.bitmap_layer(url, services.map_canvas(path, version, region_id).corners,
+                                  layer_id)
 
 
 def grid_landuse_deck(path: str, version: str, codes: np.ndarray, classes: pd.DataFrame,
                       layer_id: str, overlays: list | None = None,
                       before: np.ndarray | None = None, width_px: int = 380,
-                      height_px: int = 460, height: int | None = None) -> object:
-    """A grid store's land-use map: its cells as one image (``before``: changes highlighted)."""
+                      height_px: int = 460, height: int | None = None,
+                      region_id: int | None = None) -> object:
+    """A grid store's land-use map: its cells as one image (``before``: changes highlighted;
+    ``region_id``: one region's cells, the image cropped to them)."""
     values, palette = grid_maps.landuse_values(codes, classes, before)
     return grid_deck(path, version, values, palette, layer_id, overlays, width_px, height_px,
-                     height)
+                     height, region_id)
 
 
 def grid_deck(path: str, version: str, values: np.ndarray, palette: grid_maps.Palette,
               layer_id: str, overlays: list | None = None, width_px: int = 380,
-              height_px: int = 460, height: int | None = None) -> object:
-    """A deck of one grid image (per-parcel palette indices) under optional overlays."""
-    canvas = services.grid_canvas(path, version)
-    layer = grid_maps.bitmap_layer(services.grid_bitmap(path, version, values, palette),
-                                   canvas.corners, layer_id)
+              height_px: int = 460, height: int | None = None,
+              region_id: int | None = None) -> object:
+    """A deck of one grid image (per-parcel palette indices) under optional overlays
+    (``region_id``: the region's cropped image, zoomed to it)."""
+    canvas = services.map_canvas(path, version, region_id)
+    layer = grid_maps.bitmap_layer(
+        services.grid_bitmap(path, version, values, palette, region_id=region_id),
+        canvas.corners, layer_id)
     height = height or (560 if ui.presenting() else 480)
     return maps.build_deck([layer, *(overlays or [])],
                            grid_maps.grid_view(canvas, width_px, height_px), None, height=height)
 
 
 def fitted_landuse_deck(path: str, version: str, codes: np.ndarray, classes: pd.DataFrame,
-                        layer_id: str, overlays: list, before: np.ndarray | None = None
-                        ) -> tuple[object, int]:
+                        layer_id: str, overlays: list, before: np.ndarray | None = None,
+                        region_id: int | None = None) -> tuple[object, int]:
     """An image land-use map sized by :func:`map_size`, and its height (fitted to the
-    image's shape: no empty band above the land)."""
+    image's shape: no empty band above the land; ``region_id``: one region's cells)."""
     values, palette = grid_maps.landuse_values(codes, classes, before)
-    canvas = services.grid_canvas(path, version)
-    layer = grid_maps.bitmap_layer(services.grid_bitmap(path, version, values, palette),
-                                   canvas.corners, layer_id)
+    canvas = services.map_canvas(path, version, region_id)
+    layer = grid_maps.bitmap_layer(
+        services.grid_bitmap(path, version, values, palette, region_id=region_id),
+        canvas.corners, layer_id)
     lon, lat = np.array(canvas.corners).T
     view, height = maps.fitted_view(lon, lat, *map_size())
     return maps.build_deck([layer, *overlays], view, None, height=height), height
 
 
 def store_cells(path: str, version: str) -> pd.DataFrame:
-    """Current use and zone flags per parcel in the solver's order: a grid store's light cell
-    read, a polygon store's attributes (it has no grid columns)."""
-    if services.is_grid(path, version):
-        return services.grid_cells(path, version)
-    return services.parcel_attributes(path, version)
+    """Current use, region and zone flags per parcel in the solver's order: a grid store's
+    light cell read, a polygon store's attributes (it has no grid columns)."""
+    return services.map_cells(path, version)
 
 
-def grid_zone_layers(path: str, version: str, flags: list[str]) -> list:
-    """Outline images of the chosen zones (red line, basic farmland, urban boundary)."""
+def grid_zone_layers(path: str, version: str, flags: list[str],
+                     region_id: int | None = None) -> list:
+    """Outline images of the chosen zones (red line, basic farmland, urban boundary;
+    ``region_id``: on that region's cropped image)."""
     cells = store_cells(path, version)
     masks = {flag: cells[flag].fillna(False).to_numpy(dtype=bool) for flag in flags}
-    return [grid_outline_layer(path, version, mask, f"zone-{flag}", maps.OVERLAY_COLORS[flag])
+    return [grid_outline_layer(path, version, mask, f"zone-{flag}", maps.OVERLAY_COLORS[flag],
+                               region_id)
             for flag, mask in masks.items() if mask.any()]
 
 
-def grid_note(path: str, version: str, changes: bool = False) -> None:
-    """A caption saying the map is an image of the grid or of many parcels (and how changes
-    are shown)."""
-    grid, canvas = services.grid_spec(path, version), services.grid_canvas(path, version)
-    width, height = canvas.size
-    n = f"{services.n_parcels(path, version):,}"
-    note = (ui.t("polygon_image_note", n=n, w=width, h=height) if grid is None else
-            ui.t("grid_map_note", n=n, cell=f"{grid.cell_m:g}", w=width, h=height))
+def grid_note(path: str, version: str, changes: bool = False,
+              region_id: int | None = None) -> None:
+    """A caption saying the map is an image of the grid or of many parcels, or shows one
+    region's cells alone (and how changes are shown on an image)."""
+    if region_id is not None:
+        n = f"{int(services.region_cell_counts(path, version).get(region_id, 0)):,}"
+        note = ui.t("map_extent_note", region=region_choices(path, version)[region_id], n=n)
+    else:
+        grid, canvas = services.grid_spec(path, version), services.grid_canvas(path, version)
+        width, height = canvas.size
+        n = f"{services.n_parcels(path, version):,}"
+        note = (ui.t("polygon_image_note", n=n, w=width, h=height) if grid is None else
+                ui.t("grid_map_note", n=n, cell=f"{grid.cell_m:g}", w=width, h=height))
     st.caption(note + (ui.t("grid_changes_note") if changes else ""))
 
 
@@ -326,12 +386,16 @@ def current_map(path: str, version: str, classes: pd.DataFrame) -> None:
     codes = store_cells(path, version)["land_use"].to_numpy()
     left, right = st.columns([1.6, 1])
     with left:
-        st.markdown(f"**{ui.t('map_current')}**")
+        title, extent = st.columns([2, 1], vertical_alignment="center")
+        title.markdown(f"**{ui.t('map_current')}**")
+        with extent:
+            region = region_picker(path, version)
         st.pydeck_chart(grid_landuse_deck(path, version, codes, classes, "current",
-                                          width_px=720, height_px=560, height=600),
+                                          width_px=720, height_px=560, height=600,
+                                          region_id=region),
                         key="map_current")
         st.markdown(results.legend_html(classes, ui.lang()), unsafe_allow_html=True)
-        grid_note(path, version)
+        grid_note(path, version, region_id=region)
     with right:
         summary = services.store_overview(path, version)["summary"]
         name = "name_zh" if ui.lang() == "zh" else "name_en"
