@@ -39,6 +39,10 @@ AUTO_SOLVE_MAX = 1_000_000
 AUTO_SOLVE_MAX_ENV = "LANDALLOC_AUTO_SOLVE_MAX"
 GRID_CELL_COLUMNS = ("parcel_id", "grid_row", "grid_col", "region_id", "land_use", "is_red_line",
                      "is_basic_farmland", "in_urban_boundary")
+# The distributed (Dask) solve: a server's own scheduler (empty: a local cluster) and the
+# local cluster's worker processes (empty: one per core).
+DASK_SCHEDULER_ENV = "LANDALLOC_DASK_SCHEDULER"
+DASK_WORKERS_ENV = "LANDALLOC_DASK_WORKERS"
 
 
 @st.cache_resource(max_entries=8)
@@ -466,6 +470,34 @@ def start_solve(land: Landscape, scenario, hint: np.ndarray | None = None) -> So
 
     return start_job(lambda progress: solve(land, scenario, hint=hint, on_progress=progress),
                      large=land.n_parcels > auto_solve_max())
+
+
+def dask_scheduler() -> str | None:
+    """The scheduler a distributed solve runs on (``$LANDALLOC_DASK_SCHEDULER``, e.g.
+    tcp://10.0.0.5:8786), or None for a local cluster started for each solve."""
+    return os.environ.get(DASK_SCHEDULER_ENV, "").strip() or None
+
+
+def dask_workers() -> int | None:
+    """Worker processes of a local cluster (``$LANDALLOC_DASK_WORKERS``; None: one per core)."""
+    value = os.environ.get(DASK_WORKERS_ENV, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def start_distributed_solve(land: Landscape, scenario,
+                            max_block_cells: int | None = None) -> SolveJob:
+    """``solver.distributed.solve_distributed`` on a worker thread, on the cluster of
+    :func:`dask_scheduler` (a local one, started and stopped around the solve, by default);
+    one at a time like every large solve (see :func:`start_job`). The job's progress is a
+    list of ``ProvinceEvent`` and its result a ``ProvinceOutcome``."""
+    from solver.distributed import cluster, solve_distributed
+
+    def work(progress) -> object:
+        with cluster(dask_scheduler(), dask_workers()) as client:
+            return solve_distributed(land, scenario, client, on_progress=progress,
+                                     max_block_cells=max_block_cells)
+
+    return start_job(work, large=True)
 
 
 def start_period_solve(land: Landscape, period_scenario) -> SolveJob:

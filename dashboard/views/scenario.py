@@ -6,7 +6,16 @@ import numpy as np
 import streamlit as st
 
 from dashboard import services, state, ui
-from dashboard.components import demand, library_panel, panels, regions, results, solving, widgets
+from dashboard.components import (
+    demand,
+    library_panel,
+    panels,
+    province,
+    regions,
+    results,
+    solving,
+    widgets,
+)
 from dashboard.page import PageContext, page_context
 from data.library import LibraryError
 from solver import Scenario, ScenarioError
@@ -23,14 +32,17 @@ def page(ctx: PageContext) -> None:
     """Levers in the sidebar; the shown result (solved, cached or saved) in the main column."""
     vocab = demand.Vocabulary.of_store(ctx.classes, ctx.region_names, ctx.lang)
     _levers_from_link(ctx)
-    solve_clicked = _presentation_header(ctx) if ctx.presenting else _lever_sidebar(ctx, vocab)
+    solve_clicked, by_blocks = ((_presentation_header(ctx), None) if ctx.presenting
+                                else _lever_sidebar(ctx, vocab))
     st.title(f"{ctx.t('app_title')} · {ctx.store_title}")
     scenario, preset = _scenario_from_levers(ctx, vocab)
     result_key = solving.result_key(ctx.version, scenario)
     shown = _shown_result(ctx)
     _sync_url(ctx, scenario, preset, shown, result_key)
     asked = solve_clicked or st.session_state.pop("solve_now", False)
-    if asked or (shown is None and not ctx.large):
+    if by_blocks is not None:
+        shown = _solve_by_blocks(ctx, scenario, result_key, shown, by_blocks)
+    elif asked or (shown is None and not ctx.large):
         shown = _solve(ctx, scenario, result_key, shown)
     if shown is None:
         _nothing_shown(ctx)
@@ -70,8 +82,9 @@ def _open_saved(ctx: PageContext, token: str) -> None:
                                  "compact": saved_scenario.weights.compactness > 0}
 
 
-def _lever_sidebar(ctx: PageContext, vocab: demand.Vocabulary) -> bool:
-    """The lever panel and the demand table in the sidebar; whether 求解 was pressed."""
+def _lever_sidebar(ctx: PageContext, vocab: demand.Vocabulary) -> tuple[bool, int | None]:
+    """The lever panel and the demand table in the sidebar; whether 求解 was pressed, and the
+    most cells per block when 分区并行求解 was (None when it was not)."""
     t = ctx.t
     with st.sidebar:
         st.header(t("levers"))
@@ -79,12 +92,13 @@ def _lever_sidebar(ctx: PageContext, vocab: demand.Vocabulary) -> bool:
             st.info(t("read_only"))
         clicked = st.button(t("solve"), type="primary", width="stretch",
                             disabled=ctx.read_only, key="solve")
+        by_blocks, block_cells = province.solve_control(t, ctx.read_only, expanded=ctx.large)
         widgets.lever_panel(t, ctx.lang, disabled=ctx.read_only, learned=ctx.learned)
         widgets.demand_panel(t, vocab, ctx.version, ctx.lang, disabled=ctx.read_only)
         st.toggle(t("presentation"), key="presentation_toggle",
                   on_change=lambda: st.session_state.update(presenting=True))
         st.caption(t("share_help"))
-    return clicked
+    return clicked, block_cells if by_blocks else None
 
 
 def _presentation_header(ctx: PageContext) -> bool:
@@ -163,10 +177,27 @@ def _solve(ctx: PageContext, scenario: Scenario, result_key: str,
                                                  previous, ctx.t)
     if result is None:
         return shown
+    return _show(result_key, result, cached, scenario)
+
+
+def _solve_by_blocks(ctx: PageContext, scenario: Scenario, result_key: str,
+                     shown: dict | None, block_cells: int) -> dict | None:
+    """Solve by blocks on a Dask cluster (分区并行求解) and keep it as the shown result, with
+    its blocks for the table under the status line."""
+    result, summary = province.solve_by_blocks(ctx.load_land(), scenario, result_key,
+                                               block_cells, ctx.t, ctx.lang)
+    if result is None:
+        return shown
+    return _show(result_key, result, False, scenario, blocks=summary)
+
+
+def _show(result_key: str, result, cached: bool, scenario: Scenario,
+          blocks: dict | None = None) -> dict:
+    """Make ``result`` the shown one (the previous save's links no longer apply)."""
     for key in AFTER_SAVE_KEYS:
         st.session_state.pop(key, None)
     st.session_state["shown"] = {"key": result_key, "result": result, "cached": cached,
-                                 "compact": scenario.weights.compactness > 0}
+                                 "compact": scenario.weights.compactness > 0, "blocks": blocks}
     return st.session_state["shown"]
 
 
@@ -203,6 +234,8 @@ def _status(ctx: PageContext, shown: dict, scenario: Scenario, preset: str,
         panels.current_map(ctx.path, ctx.version, ctx.classes)  # grid stores: for context
         return False
     st.caption(status_text)
+    if shown.get("blocks"):
+        province.block_table(shown["blocks"], t)
     if (shown["key"] == result_key and not saved
             and not is_settled(result, scenario.solver.target_gap_pct)):
         st.info(t("interim_result", limit=scenario.solver.time_limit_s,
