@@ -390,9 +390,11 @@ def current_map(path: str, version: str, classes: pd.DataFrame) -> None:
         title.markdown(f"**{ui.t('map_current')}**")
         with extent:
             region = region_picker(path, version)
+        # a region is fitted to the column's width at 1280 px (a wide district was cut at the
+        # sides); the whole area, taller than wide, is fitted to the height as before
         st.pydeck_chart(grid_landuse_deck(path, version, codes, classes, "current",
-                                          width_px=720, height_px=560, height=600,
-                                          region_id=region),
+                                          width_px=720 if region is None else 540,
+                                          height_px=560, height=600, region_id=region),
                         key="map_current")
         st.markdown(results.legend_html(classes, ui.lang()), unsafe_allow_html=True)
         grid_note(path, version, region_id=region)
