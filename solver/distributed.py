@@ -59,10 +59,12 @@ from wording import both
 CONNECT_TIMEOUT_S = 5
 #: Share of a round's time that the block searches get (the rest: their bounds).
 BLOCK_SHARE = 0.8
-#: Share of the time left that the first round gets; later rounds (a new split of the
-#: targets) get what is left. Large areas end after the first, small ones often gain from
+#: Share of the time left that a round gets (the rest: the repair that splits the targets
+#: anew, and the next rounds). Large areas end after the first, small ones often gain from
 #: a second.
-ROUND_SHARE = 0.7
+ROUND_SHARE = 0.85
+#: Another round only while at least this share of the time limit is left.
+NEXT_ROUND_SHARE = 0.25
 #: Share of the time limit the master (the exact core on the whole area) may take.
 MASTER_SHARE = 0.4
 #: A block whose worker fails this many times (Dask counts dead workers too) stops the run.
@@ -215,7 +217,7 @@ def solve_distributed(landscape: Landscape, scenario: Scenario, client: object,
         left = config.time_limit_s - (time.monotonic() - t0)
         # stop on the gap or a round that gained nothing (the same inputs stop the same
         # way); the clock only as a safety net
-        if gap <= target or not improved or left < 1.5 * (time.monotonic() - started):
+        if gap <= target or not improved or left < NEXT_ROUND_SHARE * config.time_limit_s:
             break
         # the next split: the whole area's exact core with compactness linearised at the
         # stitched allocation (each parcel rewarded for its neighbours' uses there)

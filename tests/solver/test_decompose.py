@@ -182,7 +182,7 @@ def test_cli_distributed_on_wuhan_300m_by_district_blocks(tmp_path, capsys) -> N
     store = import_raster(wuhan / "LULCs" / "wh2010_refy.tif", tmp_path / "w.duckdb",
                           lean_mapping(tmp_path), 300, no_change=wuhan / "WaterWuhan.tif",
                           regions_path=wuhan / "districts" / "wuhan_districts.shp").db_path
-    s = (load_scenario("balanced", 120.0, None)
+    s = (load_scenario("balanced", 60.0, None)
          .with_value("growth.only_inside_boundary", False))  # rasters carry no 城镇开发边界
     (tmp_path / "s.toml").write_text(s.to_toml(), "utf-8")
     code = main(["solve", "--db", str(store), "--scenario", str(tmp_path / "s.toml"),
