@@ -159,7 +159,9 @@ class CouplingRow:
 
 
 def _row_values(inst: Instance, assignment: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-parcel contribution (m² or kg) of the side rows under ``assignment``."""
+    """Per-parcel contribution (m² or kg) of the side rows under ``assignment``: the rows of
+    ``solver.exact.side_rows`` read at one use per parcel, without their (n, K) matrices
+    (300 MB each at Wuhan's 5.3 M cells)."""
     land, out = inst.landscape, {}
     if inst.limits.balance:
         is_crop = land.in_role(land.current, "cropland")
@@ -177,12 +179,14 @@ def _split(value_b: np.ndarray, lo: int | None, hi: int | None, share: np.ndarra
     """Per-block limits around the master's block values: each block gets its share of the
     slack, rounded towards the master so that the blocks' limits never exceed the area's."""
     total = int(value_b.sum())
-    lows = [None] * value_b.size if lo is None else list(
-        (value_b - np.floor(max(total - lo, 0) * share)).astype(np.int64))
-    highs = [None] * value_b.size if hi is None else list(
-        (value_b + np.floor(max(hi - total, 0) * share)).astype(np.int64))
-    return [None if v is None else int(v) for v in lows], [None if v is None else int(v)
-                                                           for v in highs]
+
+    def limits(bound: int | None, sign: int) -> list[int | None]:
+        if bound is None:
+            return [None] * value_b.size
+        room = np.floor(max(sign * (bound - total), 0) * share)
+        return [int(v) for v in value_b + sign * room]
+
+    return limits(lo, -1), limits(hi, 1)
 
 
 def _shares(weights: np.ndarray) -> np.ndarray:
@@ -283,6 +287,8 @@ def _targets_by_block(inst: Instance, master: np.ndarray, block_of: np.ndarray, 
     for t in inst.targets:
         scope = t.scope(land)
         present = np.bincount(block_of[scope], minlength=nb) > 0
+        if not present.any():  # counts no parcel: the master met it, nothing to split
+            continue
         if present.sum() == 1:
             own[int(np.flatnonzero(present)[0])].append(replace(t, region=-1))
             continue
@@ -495,13 +501,14 @@ def common_prices(parts: list[BlockPart], solved: list[BlockSolve],
     return prices
 
 
-def cross_shifts(parts: list[BlockPart], stitched: np.ndarray, k: int,
+def cross_shifts(parts: list[BlockPart], stitched: np.ndarray,
                  inst: Instance) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per block, its border parcels and the (len, K) units that turn the block model's
     cross-edge rewards (other end at the master's use) into the split
     θ_i + θ_j ≥ w·[x_i = x_j] of the global bound: the end with the smaller parcel index gets
     w·[c = a], the other w·[c ≠ a], a = the larger-index end's stitched use."""
     e, w = inst.landscape.edges, inst.edge_reward
+    k = inst.allowed.shape[1]
     out = []
     mutable = inst.mutable
     if e.size:

@@ -309,12 +309,12 @@ def _block_config(config: SolverConfig, part: BlockPart, total_cells: int, left:
     target gap that spends the block's share of the area's allowed gap (``room_units``),
     half of it (the other half is for the edges across blocks and the common prices)."""
     share = part.parcels.size / max(total_cells, 1)
-    budget = min(max(BLOCK_SHARE * left * workers * share, 1.0), BLOCK_SHARE * left)
+    budget = max(min(BLOCK_SHARE * left * workers * share, BLOCK_SHARE * left), 1.0)
     inst = part.instance
     scale = max(abs(inst.units_of(part.start)), inst.obj_scale)
     mutable = max(float(inst.mutable.sum()), 1.0)
     target = 0.5 * room_units * mutable / scale
-    return replace(config, workers=1, time_limit_s=max(budget, 1.0),
+    return replace(config, workers=1, time_limit_s=budget,
                    target_gap_pct=min(100.0 * target, config.target_gap_pct))
 
 
@@ -383,7 +383,7 @@ def _bound(client: object, inst: Instance, parts: list[BlockPart], part_futures:
     if not inst.has_compactness:
         return float(master.bound_units), {"master": float(master.bound_units)}, []
     prices = common_prices(parts, solved, coupling)
-    shifts = cross_shifts(parts, stitched, inst.allowed.shape[1], inst)
+    shifts = cross_shifts(parts, stitched, inst)
     left = max(inst.scenario.solver.time_limit_s - (time.monotonic() - t0), 1.0)
     futures = {}
     for p, pf, sf, shift in zip(parts, part_futures, solve_futures, shifts, strict=True):

@@ -16,8 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import services
+from dashboard.components import solving
 from dashboard.components.library_panel import md_text
-from solver import Landscape, Scenario, ScenarioError
+from solver import Landscape, Scenario
 
 SOLVE_WIDGET = "prov_solve"
 BLOCK_CELLS_WIDGET = "prov_block_cells"
@@ -119,14 +120,7 @@ def wait_for_blocks(job: services.SolveJob, limit: float, t: Callable[..., str],
         message = job.error.message_zh if lang == "zh" else job.error.message_en
         st.error(t("prov_failed", message=md_text(message)))
         return None
-    if isinstance(job.error, ScenarioError):
-        text_key = getattr(job.error, "text_key", None)
-        st.error(t(text_key) if text_key else str(job.error))
-        return None
-    if job.error is not None:
-        st.exception(job.error)
-        return None
-    return job.result
+    return solving.job_outcome(job, t)
 
 
 def latest_lines(events: list, lang: str) -> list[str]:

@@ -52,6 +52,12 @@ def wait_with_progress(job: services.SolveJob, limit: float, t: Callable[..., st
         elapsed = time.perf_counter() - job.started
         bar.progress(min(elapsed / limit, 1.0), text=progress_text(job.progress, elapsed, limit, t))
     bar.empty()
+    return job_outcome(job, t)
+
+
+def job_outcome(job: services.SolveJob, t: Callable[..., str]):
+    """The finished ``job``'s result, or None after showing its error (a scenario error in
+    the session's language)."""
     if isinstance(job.error, ScenarioError):  # a lever the store cannot satisfy as written
         text_key = getattr(job.error, "text_key", None)  # catalogued: in the session's language
         st.error(t(text_key) if text_key else str(job.error))
