@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from solver.lever_fields import number_box, slider
+
 
 @dataclass(frozen=True)
 class SolverConfig:
@@ -14,11 +16,13 @@ class SolverConfig:
     """
 
     time_limit_s: float = field(default=10.0, metadata={
-        "lo": 1.0, "hi": 600.0, "unit": "s", "doc": "wall-clock limit of one solve"})
+        "lo": 1.0, "hi": 600.0, "unit": "s", "doc": "wall-clock limit of one solve",
+        "widget": slider(1.0, 120.0, 1.0)})
     workers: int = field(default=2, metadata={
         "lo": 1, "hi": 64, "unit": "threads", "doc": "CP-SAT search workers (use the core count)"})
     seed: int = field(default=0, metadata={
-        "lo": 0, "hi": 2**31 - 1, "unit": "int", "doc": "random seed (same seed, same result)"})
+        "lo": 0, "hi": 2**31 - 1, "unit": "int", "doc": "random seed (same seed, same result)",
+        "widget": number_box(0, 2**31 - 1, 1)})
     target_gap_pct: float = field(default=1.0, metadata={
         "lo": 0.0, "hi": 100.0, "unit": "%", "doc": "stop when the proven gap is at most this"})
 

@@ -3,7 +3,10 @@
 A scenario is data: a TOML file (``data/presets/*.toml``) or a dict (``to_dict`` /
 ``from_dict``; the dashboard flattens it into dotted URL query keys). Every key, its unit,
 range and effect is documented in the ``metadata`` of the dataclass fields below; the
-preset files repeat that text as comments.
+preset files repeat that text as comments. A lever the dashboard shows also declares its
+widget there, and a lever a trade-off sweep may step its typical range
+(:mod:`solver.lever_fields`); :func:`lever_specs` lists them all. Lever names are in the
+wording catalogue (:mod:`wording.levers`).
 
 Sections and keys
 -----------------
@@ -42,6 +45,7 @@ Sections and keys
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import tomllib
 from collections.abc import Mapping
@@ -52,6 +56,16 @@ from typing import Any, get_type_hints
 from solver.config import SolverConfig
 from solver.demand import DemandError, DemandRow, parse_rows
 from solver.landscape import CLASS_KEYS
+from solver.lever_fields import (
+    AROUND_VALUE,
+    CHOICE,
+    TOGGLE,
+    Sweep,
+    Widget,
+    number_box,
+    slider,
+    typical,
+)
 
 
 class ScenarioError(ValueError):
@@ -62,13 +76,22 @@ RED_LINE_MODES: tuple[str, ...] = ("locked", "ecological_only", "off")
 SUITABILITY_SOURCES: tuple[str, ...] = ("rules", "learned")
 
 
-def _num(default: Any, lo: float | None, hi: float | None, unit: str, doc: str) -> Any:
-    """Dataclass field of a number with range and documentation metadata."""
-    return field(default=default, metadata={"lo": lo, "hi": hi, "unit": unit, "doc": doc})
+def _num(default: Any, lo: float | None, hi: float | None, unit: str, doc: str,
+         widget: Widget | None = None, sweep: Sweep | None = None) -> Any:
+    """Dataclass field of a number: valid range, unit, doc and (if any) its widget and sweep."""
+    meta = {"lo": lo, "hi": hi, "unit": unit, "doc": doc}
+    return field(default=default, metadata=_with_controls(meta, widget, sweep))
 
 
-def _flag(default: bool, doc: str) -> Any:
-    return field(default=default, metadata={"unit": "bool", "doc": doc})
+def _flag(default: bool, doc: str, widget: Widget | None = None) -> Any:
+    return field(default=default,
+                 metadata=_with_controls({"unit": "bool", "doc": doc}, widget, None))
+
+
+def _choice(default: str, choices: tuple[str, ...], doc: str, widget: Widget | None = None
+            ) -> Any:
+    meta = {"choices": choices, "unit": "choice", "doc": doc}
+    return field(default=default, metadata=_with_controls(meta, widget, None))
 
 
 def _per_region(lo: float, hi: float | None, unit: str, doc: str) -> Any:
@@ -76,18 +99,33 @@ def _per_region(lo: float, hi: float | None, unit: str, doc: str) -> Any:
                                        "per_region": True})
 
 
+def _weight(doc: str, sweep: Sweep = AROUND_VALUE) -> Any:
+    """An objective weight: 0..100, offered 0..10 on a slider, sweepable."""
+    return _num(1.0, 0.0, 100.0, "weight", doc, slider(0.0, 10.0, 0.1), sweep)
+
+
+def _with_controls(meta: dict[str, Any], widget: Widget | None, sweep: Sweep | None
+                   ) -> dict[str, Any]:
+    """``meta`` plus the lever's widget and sweep (only the keys a lever has)."""
+    controls = {"widget": widget, "sweep": sweep}
+    return {**meta, **{k: v for k, v in controls.items() if v is not None}}
+
+
 @dataclass(frozen=True)
 class FarmlandLevers:
     """[farmland] 耕地保护 levers."""
 
     quota_pct: float = _num(100.0, 0.0, 200.0, "%",
-                            "耕地保有量: minimum cropland as % of current cropland")
+                            "耕地保有量: minimum cropland as % of current cropland",
+                            slider(50.0, 120.0, 0.5), typical(90.0, 105.0))
     quota_ha: float | None = _num(None, 0.0, None, "ha",
                                   "absolute minimum cropland; overrides quota_pct when given")
     region_quota_pct: tuple[tuple[str, float], ...] = _per_region(
         0.0, 200.0, "%", "per-region minimum cropland as % of that region's current cropland")
-    keep_basic_farmland: bool = _flag(True, "永久基本农田 that is cropland stays cropland")
-    balance: bool = _flag(True, "耕地占补平衡: area cropland→built ≤ area other→cropland")
+    keep_basic_farmland: bool = _flag(True, "永久基本农田 that is cropland stays cropland",
+                                      TOGGLE)
+    balance: bool = _flag(True, "耕地占补平衡: area cropland→built ≤ area other→cropland",
+                          TOGGLE)
     balance_quality_weighted: bool = _flag(
         False, "measure the balance in grain capacity (t/yr) instead of area")
 
@@ -96,37 +134,42 @@ class FarmlandLevers:
 class EcologyLevers:
     """[ecology] 生态保护 levers."""
 
-    red_line_mode: str = field(default="locked", metadata={
-        "choices": RED_LINE_MODES, "unit": "choice",
-        "doc": "生态保护红线: locked = keep use; ecological_only = only forest/grassland/water; "
-               "off = no restriction"})
+    red_line_mode: str = _choice(
+        "locked", RED_LINE_MODES,
+        "生态保护红线: locked = keep use; ecological_only = only forest/grassland/water; "
+        "off = no restriction", CHOICE)
     min_ecological_pct: float = _num(0.0, 0.0, 200.0, "%",
-                                     "minimum forest+grassland+water area as % of current")
+                                     "minimum forest+grassland+water area as % of current",
+                                     slider(0.0, 120.0, 0.5), typical(90.0, 105.0))
 
 
 @dataclass(frozen=True)
 class GrowthLevers:
     """[growth] 城镇发展 levers (new construction land 建设用地)."""
 
-    min_new_built_ha: float = _num(0.0, 0.0, None, "ha", "minimum new construction land")
+    min_new_built_ha: float = _num(0.0, 0.0, None, "ha", "minimum new construction land",
+                                   number_box(0.0, 1e6, 50.0), typical(0.0, 1500.0))
     max_new_built_ha: float | None = _num(None, 0.0, None, "ha",
-                                          "maximum new construction land (none = no limit)")
+                                          "maximum new construction land (none = no limit)",
+                                          number_box(0.0, 1e6, 50.0))
     region_min_new_built_ha: tuple[tuple[str, float], ...] = _per_region(
         0.0, None, "ha", "per-region minimum new construction land")
     region_max_new_built_ha: tuple[tuple[str, float], ...] = _per_region(
         0.0, None, "ha", "per-region maximum new construction land")
-    only_inside_boundary: bool = _flag(True, "new built land only inside 城镇开发边界")
-    expansion_cap: float = _num(1.3, 1.0, 5.0, "×", "total built ≤ cap × current built")
+    only_inside_boundary: bool = _flag(True, "new built land only inside 城镇开发边界", TOGGLE)
+    expansion_cap: float = _num(1.3, 1.0, 5.0, "×", "total built ≤ cap × current built",
+                                slider(1.0, 3.0, 0.05), AROUND_VALUE)
 
 
 @dataclass(frozen=True)
 class ConversionLevers:
     """[conversion] transition rules and conversion budget."""
 
-    allow_reclamation: bool = _flag(False, "复垦: built land may revert to other uses")
+    allow_reclamation: bool = _flag(False, "复垦: built land may revert to other uses", TOGGLE)
     water_fixed: bool = _flag(True, "water stays water and no new water is created")
     max_changed_pct: float = _num(15.0, 0.0, 100.0, "%",
-                                  "conversion budget: max % of total area that changes use")
+                                  "conversion budget: max % of total area that changes use",
+                                  slider(0.0, 50.0, 0.5), typical(5.0, 25.0))
     forbidden: tuple[tuple[str, str], ...] = field(default=(), metadata={
         "unit": "pairs", "doc": "transitions never allowed, as [from_key, to_key] pairs"})
 
@@ -135,26 +178,24 @@ class ConversionLevers:
 class Weights:
     """[weights] objective weights; every term is in points (see ``solver.instance``)."""
 
-    suitability: float = _num(1.0, 0.0, 100.0, "weight",
-                              "+1 point = +1 % area-weighted suitability")
-    ecology: float = _num(1.0, 0.0, 100.0, "weight", "+1 point = +1 % ecosystem service value")
-    food: float = _num(1.0, 0.0, 100.0, "weight", "+1 point = +1 % grain production capacity")
-    carbon: float = _num(1.0, 0.0, 100.0, "weight", "+1 point = +1 % carbon storage")
-    compactness: float = _num(1.0, 0.0, 100.0, "weight",
-                              "+1 point = +1 % shared boundary between same-use neighbours")
-    conversion_cost: float = _num(1.0, 0.0, 100.0, "weight",
-                                  "−1 point per 1 % of total area that changes use")
+    suitability: float = _weight("+1 point = +1 % area-weighted suitability")
+    ecology: float = _weight("+1 point = +1 % ecosystem service value", typical(0.0, 5.0))
+    food: float = _weight("+1 point = +1 % grain production capacity")
+    carbon: float = _weight("+1 point = +1 % carbon storage")
+    compactness: float = _weight("+1 point = +1 % shared boundary between same-use neighbours",
+                                 typical(0.0, 5.0))
+    conversion_cost: float = _weight("−1 point per 1 % of total area that changes use")
 
 
 @dataclass(frozen=True)
 class SuitabilityChoice:
     """[suitability] which suitability the ``weights.suitability`` term scores."""
 
-    source: str = field(default="rules", metadata={
-        "choices": SUITABILITY_SOURCES, "unit": "choice",
-        "doc": "适宜性来源: rules = the store's hand-set (双评价-style) scores; learned = scores "
-               "learned from observed change between two land-use maps (the store must have "
-               "them: python -m data learn-suitability)"})
+    source: str = _choice(
+        "rules", SUITABILITY_SOURCES,
+        "适宜性来源: rules = the store's hand-set (双评价-style) scores; learned = scores "
+        "learned from observed change between two land-use maps (the store must have "
+        "them: python -m data learn-suitability)", CHOICE)
 
 
 @dataclass(frozen=True)
@@ -422,3 +463,81 @@ def documented_keys() -> list[dict[str, Any]]:
             default = f.default if f.default is not dataclasses.MISSING else None
             rows.append({"key": f"{name}.{f.name}", "default": default, **dict(f.metadata)})
     return rows
+
+
+# ----- the levers as the dashboard, the sweep and the report read them --------------------
+@dataclass(frozen=True)
+class LeverSpec:
+    """One scenario key with everything declared on its field.
+
+    Attributes
+    ----------
+    key : str
+        Dotted scenario key, e.g. ``"farmland.quota_pct"``; also the key of the lever's label
+        in the wording catalogue (``wording.levers``), see :attr:`label_key`.
+    kind : str
+        ``"number"``, ``"flag"``, ``"choice"``, ``"per_region"`` ({region: number}),
+        ``"pairs"`` (forbidden transitions) or ``"rows"`` (the demand table).
+    unit : str
+        ``"%"``, ``"ha"``, ``"×"``, ``"weight"``, ``"s"``, ``"bool"``, ``"choice"``, …
+    lo, hi : float or None
+        Valid range (``Scenario.from_dict`` refuses values outside; None = open).
+    default : Any
+        The value when the scenario does not set the key.
+    integer : bool
+        The value is a whole number (a seed, a worker count).
+    choices : tuple of str
+        Allowed values of a choice lever.
+    widget : Widget or None
+        The dashboard control that sets the lever (None: no control, e.g. per-region tables).
+    sweep : Sweep or None
+        Set when a trade-off sweep may step the lever; ``sweep.typical`` its usual range.
+    """
+
+    key: str
+    kind: str
+    unit: str
+    lo: float | None
+    hi: float | None
+    default: Any
+    integer: bool = False
+    choices: tuple[str, ...] = ()
+    widget: Widget | None = None
+    sweep: Sweep | None = None
+
+    @property
+    def label_key(self) -> str:
+        """Catalogue key of the lever's label (its dotted key)."""
+        return self.key
+
+
+@functools.cache
+def lever_specs() -> tuple[LeverSpec, ...]:
+    """Every key of every section, in section and field order.
+
+    The lever panel draws the specs that have a ``widget``, the sweep steps those that have
+    a ``sweep``; both take their ranges from here.
+    """
+    return tuple(_spec(name, f, get_type_hints(section_cls)[f.name])
+                 for name, section_cls in SECTIONS.items()
+                 for f in dataclasses.fields(section_cls))
+
+
+def _spec(section: str, f: dataclasses.Field, hint: Any) -> LeverSpec:
+    meta = f.metadata
+    return LeverSpec(
+        key=f"{section}.{f.name}", kind=_kind(meta, hint), unit=str(meta["unit"]),
+        lo=meta.get("lo"), hi=meta.get("hi"),
+        default=f.default if f.default is not dataclasses.MISSING else None,
+        integer=hint is int, choices=tuple(meta.get("choices", ())),
+        widget=meta.get("widget"), sweep=meta.get("sweep"))
+
+
+def _kind(meta: Mapping[str, Any], hint: Any) -> str:
+    if meta.get("per_region"):
+        return "per_region"
+    if meta["unit"] in ("pairs", "rows"):
+        return str(meta["unit"])
+    if "choices" in meta:
+        return "choice"
+    return "flag" if hint is bool else "number"
