@@ -39,6 +39,7 @@ from markupsafe import Markup
 import wording
 from data.indicators import display_unit, display_value
 from solver.result import MEANINGFUL_GAP
+from wording import levers as lever_words
 
 if TYPE_CHECKING:
     from data.exports import ExportBundle, StoreTables
@@ -658,14 +659,16 @@ SOURCE_WORDS = {"rules": "suitability_rules", "learned": "suitability_learned_pl
 
 
 def lever_label(section: str, key: str, lang: str) -> str:
-    """A lever's label in ``lang``; region entries (``region_quota_pct.城关镇``) name the region."""
+    """A lever's label in ``lang`` (:mod:`wording.levers`); region entries
+    (``region_quota_pct.城关镇``) name the region; other keys (the scenario's description)
+    their catalogue entry."""
     dotted = f"{section}.{key}" if section else key
-    if dotted in wording.TEXT:
-        return wording.translate(dotted, lang)
+    if lever_words.known(dotted):
+        return lever_words.label(dotted, lang)
     base, _, region = key.partition(".")
-    if region and f"{section}.{base}" in wording.TEXT:
-        return f"{wording.translate(f'{section}.{base}', lang)} · {region}"
-    return dotted
+    if region and lever_words.known(f"{section}.{base}"):
+        return f"{lever_words.label(f'{section}.{base}', lang)} · {region}"
+    return wording.translate(dotted, lang)
 
 
 def lever_value_text(value: object, lang: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from solver.demand import DemandRow
 from solver.landscape import ECOLOGICAL_KEYS, Landscape
 from solver.scenario import Scenario, ScenarioError
-from wording import both, translate
+from wording import levers as lever_words
 
 AREA_SCALE = 10_000  # integer area units per ha (1 unit = 1 m²); solver.instance re-exports it
 
@@ -116,10 +116,11 @@ def current_area(land: Landscape, area: np.ndarray, classes: list[int] | tuple[i
     return int(area[sel].sum())
 
 
-def _labels(land: Landscape, key: str, region: str) -> tuple[str, str]:
-    """(zh, en) of a regional lever's label, each with the region's name in that language."""
-    return (translate(key, "zh", region=region),
-            translate(key, "en", region=land.region_label(region, "en")))
+def _region_names(land: Landscape, key: str, region: str) -> tuple[str, str]:
+    """(zh, en) name of a per-region lever (``wording.levers``), each with the region's name
+    in that language."""
+    return (lever_words.name(key, "zh", region=region),
+            lever_words.name(key, "en", region=land.region_label(region, "en")))
 
 
 def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
@@ -128,10 +129,10 @@ def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget
         return []
     f, base = s.farmland, current_area(land, area, crop)
     if f.quota_ha is not None:
-        lever = Lever("ha", base, *both("lever_farmland_quota"), "farmland.quota_ha")
+        lever = Lever("ha", base, *lever_words.names("farmland.quota_ha"), "farmland.quota_ha")
         lo = ceil_units(f.quota_ha * AREA_SCALE)
     else:
-        lever = Lever("pct", base, *both("lever_farmland_quota"), "farmland.quota_pct")
+        lever = Lever("pct", base, *lever_words.names("farmland.quota_pct"), "farmland.quota_pct")
         lo = ceil_units(f.quota_pct * base / 100.0)
     out = [AreaTarget(lever.key, crop, -1, lo, None, lever)] if lo > 0 else []
     for name, pct in f.region_quota_pct:
@@ -139,8 +140,8 @@ def _farmland(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget
         key = f"farmland.region_quota_pct.{name}"
         rbase = current_area(land, area, crop, r)
         out.append(AreaTarget(key, crop, r, ceil_units(pct * rbase / 100.0), None,
-                              Lever("pct", rbase, *_labels(land, "lever_region_farmland_quota", name),
-                                    key)))
+                              Lever("pct", rbase,
+                                    *_region_names(land, "farmland.region_quota_pct", name), key)))
     return out
 
 
@@ -151,7 +152,7 @@ def _ecology(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]
     base = current_area(land, area, eco)
     key = "ecology.min_ecological_pct"
     return [AreaTarget(key, eco, -1, ceil_units(pct * base / 100.0), None,
-                       Lever("pct", base, *both("lever_min_ecological"), key))]
+                       Lever("pct", base, *lever_words.names(key), key))]
 
 
 def _growth(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
@@ -169,24 +170,24 @@ def _growth(land: Landscape, s: Scenario, area: np.ndarray) -> list[AreaTarget]:
     if g.min_new_built_ha:
         out.append(new_built("growth.min_new_built_ha", -1,
                              ceil_units(g.min_new_built_ha * AREA_SCALE), None,
-                             both("lever_min_new_built")))
+                             lever_words.names("growth.min_new_built_ha")))
     if g.max_new_built_ha is not None:
         out.append(new_built("growth.max_new_built_ha", -1, None,
                              floor_units(g.max_new_built_ha * AREA_SCALE),
-                             both("lever_max_new_built")))
+                             lever_words.names("growth.max_new_built_ha")))
     for name, ha in g.region_min_new_built_ha:
         key = f"growth.region_min_new_built_ha.{name}"
         out.append(new_built(key, region_index(land, key, name), ceil_units(ha * AREA_SCALE),
-                             None, _labels(land, "lever_region_min_new_built", name)))
+                             None, _region_names(land, "growth.region_min_new_built_ha", name)))
     for name, ha in g.region_max_new_built_ha:
         key = f"growth.region_max_new_built_ha.{name}"
         out.append(new_built(key, region_index(land, key, name), None,
                              floor_units(ha * AREA_SCALE),
-                             _labels(land, "lever_region_max_new_built", name)))
+                             _region_names(land, "growth.region_max_new_built_ha", name)))
     base = current_area(land, area, built)
     key = "growth.expansion_cap"
     out.append(AreaTarget(key, built, -1, None, floor_units(g.expansion_cap * base),
-                          Lever("factor", base, *both("lever_expansion_cap"), key)))
+                          Lever("factor", base, *lever_words.names(key), key)))
     return out
 
 
@@ -226,10 +227,10 @@ def _demand_target(land: Landscape, row: DemandRow, area: np.ndarray) -> AreaTar
         lo_u, hi_u = lo_u - tol, hi_u + tol
     name_zh = (land.class_names_zh[c] if land.class_names_zh else land.class_keys[c])
     name_en = (land.class_names_en[c] if land.class_names_en else land.class_keys[c])
-    where_zh, where_en = _labels(land, "lever_demand_region", row.region) if row.region else ("", "")
+    region_en = land.region_label(row.region, "en") if row.region else ""
     lever = Lever("pct" if row.unit == "%" else "ha", base,
-                  translate("lever_demand", "zh", region=where_zh, name=name_zh),
-                  translate("lever_demand", "en", region=where_en, name=name_en), None)
+                  lever_words.demand_name("zh", name_zh, row.region or ""),
+                  lever_words.demand_name("en", name_en, region_en), None)
     return AreaTarget(f"demand.{row.label()}",
                       (c,), region, None if lo_u is None else max(ceil_units(lo_u), 0),
                       None if hi_u is None else floor_units(hi_u), lever)

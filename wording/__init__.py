@@ -1,5 +1,5 @@
-"""The one wording catalogue (zh/en) of the project: status words, lever names, explanations,
-report text and page labels.
+"""The one wording catalogue (zh/en) of the project: status words, lever names and labels
+(:mod:`wording.levers`, one entry per lever), explanations, report text and page labels.
 
 Results carry structured facts (status, numbers, lever keys); the solver's messages, the
 dashboard's pages and the briefing report render them from here, so a word is changed in one
@@ -15,6 +15,7 @@ from wording import (
     compare,
     grid,
     indicators,
+    levers,
     monitoring,
     monitoring_page,
     monitoring_report,
@@ -28,8 +29,8 @@ from wording import (
 )
 
 LANGUAGES = ("zh", "en")
-SECTIONS = (results, pages, compare, grid, upload, report, indicators, validation, monitoring,
-            monitoring_page, monitoring_report, province, province_page)
+SECTIONS = (results, levers, pages, compare, grid, upload, report, indicators, validation,
+            monitoring, monitoring_page, monitoring_report, province, province_page)
 
 
 def _merged(sections) -> dict[str, tuple[str, str]]:

@@ -1,5 +1,5 @@
-"""Wording of the briefing report (方案简报): headings, how a solve stopped, indicator groups,
-and the labels of scenario-file levers the lever panel does not show."""
+"""Wording of the briefing report (方案简报): headings, how a solve stopped, indicator groups
+and scenario sections (lever labels are in :mod:`wording.levers`)."""
 
 from __future__ import annotations
 
@@ -144,27 +144,7 @@ TEXT: dict[str, tuple[str, str]] = {
         'Suitability source'),
     'report_section.solver': ('求解设置',
         'Solver settings'),
-    # levers of the scenario file the lever panel does not show
+    # the scenario's description (its levers are named in wording.levers)
     'description': ('说明',
         'Description'),
-    'farmland.quota_ha': ('耕地保有量（公顷）',
-        'Farmland quota (ha)'),
-    'farmland.region_quota_pct': ('分乡镇耕地保有量（占现状 %）',
-        'Farmland quota by township (% of current)'),
-    'farmland.balance_quality_weighted': ('占补平衡按粮食产能计',
-        'Balance measured in grain capacity'),
-    'growth.region_min_new_built_ha': ('分乡镇新增建设用地下限（公顷）',
-        'Minimum new construction by township (ha)'),
-    'growth.region_max_new_built_ha': ('分乡镇新增建设用地上限（公顷）',
-        'Maximum new construction by township (ha)'),
-    'conversion.water_fixed': ('水域保持不变',
-        'Water stays water'),
-    'conversion.forbidden': ('禁止的转换',
-        'Forbidden conversions'),
-    'demand.rows': ('规划指标表',
-        'Area targets'),
-    'solver.workers': ('并行线程数',
-        'Search workers'),
-    'solver.target_gap_pct': ('目标最优性差距（%）',
-        'Target optimality gap (%)'),
 }

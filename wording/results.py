@@ -1,4 +1,5 @@
-"""Wording of solver results: status messages, lever names and infeasibility explanations."""
+"""Wording of solver results: status messages and infeasibility explanations (lever names are
+in :mod:`wording.levers`)."""
 
 from __future__ import annotations
 
@@ -20,22 +21,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "periods_INFEASIBLE": ("各规划期指标相互冲突，方案不可行。",
                            "The period targets contradict each other."),
     "periods_MODEL_INVALID": ("模型无效。", "The model is invalid."),
-    # lever names the solver reports (targets, explanations)
-    "lever_farmland_quota": ("耕地保有量", "farmland quota"),
-    "lever_region_farmland_quota": ("{region}耕地保有量", "farmland quota of {region}"),
-    "lever_min_ecological": ("生态用地下限", "minimum ecological land"),
-    "lever_min_new_built": ("新增建设用地下限", "minimum new construction land"),
-    "lever_max_new_built": ("新增建设用地上限", "maximum new construction land"),
-    "lever_region_min_new_built": ("{region}新增建设用地下限",
-                                   "minimum new construction land of {region}"),
-    "lever_region_max_new_built": ("{region}新增建设用地上限",
-                                   "maximum new construction land of {region}"),
-    "lever_expansion_cap": ("建设用地扩张系数", "built-up expansion cap"),
-    "lever_demand": ("{region}{name}规划指标", "demand for {name}{region}"),
-    "lever_demand_region": ("{region}", " in {region}"),
-    "lever_period_cap": ("规划期内用地转换上限", "conversion cap within the period"),
-    "lever_side.farmland.balance": ("耕地占补平衡", "cropland requisition–compensation balance"),
-    "lever_side.conversion.max_changed_pct": ("用地转换上限", "conversion budget"),
     # values in explanations
     "unit_ha": ("公顷", "ha"),
     "switch_on": ("开", "on"),

@@ -3,11 +3,14 @@ a region map coloured by an indicator. Pure functions; the page draws them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from data.indicators import DISPLAY_SCALE, display_unit, display_value
 from solver import Scenario
+from wording import levers as lever_words
 
 #: Editor column → scenario key of the per-region lever it sets.
 REGION_LEVER_COLUMNS: dict[str, str] = {
@@ -15,6 +18,7 @@ REGION_LEVER_COLUMNS: dict[str, str] = {
     "min_new_built_ha": "growth.region_min_new_built_ha",
     "max_new_built_ha": "growth.region_max_new_built_ha",
 }
+
 #: Per-region indicators shown side by side (key, decimals).
 REGION_INDICATORS: tuple[tuple[str, int], ...] = (
     ("cropland_ha", 0), ("built_ha", 0), ("new_built_ha", 0), ("built_per_capita_m2", 1),
@@ -22,6 +26,12 @@ REGION_INDICATORS: tuple[tuple[str, int], ...] = (
     ("cropland_uncompensated_ha", 0),
 )
 RAMP = ((255, 247, 236), (253, 187, 132), (227, 74, 51), (127, 0, 0))  # light → dark red
+
+
+def lever_column_labels(t: Callable[[str], str]) -> dict[str, str]:
+    """Editor column → its label: a township's lever is labelled like the whole-area lever
+    (the table already says which township)."""
+    return {column: t(lever_words.PER_REGION[key]) for column, key in REGION_LEVER_COLUMNS.items()}
 
 
 def lever_table(scenario: Scenario, region_names: tuple[str, ...],

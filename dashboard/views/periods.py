@@ -121,7 +121,7 @@ def _plan_from_controls(ctx: PageContext) -> tuple[str, PeriodScenario | None]:
                            "quota_pct": t("farmland.quota_pct"),
                            "min_new_built_ha": t("growth.min_new_built_ha"),
                            "max_new_built_ha": t("growth.max_new_built_ha"),
-                           "max_period_changed_pct": t("period_cap")})
+                           "max_period_changed_pct": t("periods.max_period_changed_pct")})
     try:
         return preset, periods.period_scenario(base, int(base_year), table)
     except (ScenarioError, ValueError) as exc:

@@ -135,9 +135,7 @@ def _scenario_from_levers(ctx: PageContext, vocab: demand.Vocabulary) -> tuple[S
             regions.lever_table(scenario, ctx.region_names, shown), key="region_editor",
             hide_index=True, disabled=True if ctx.read_only else ["key", "region"],
             width="stretch",
-            column_config={"key": None, "region": t("region"), "quota_pct": t("region_quota_pct"),
-                           "min_new_built_ha": t("region_min_new_built_ha"),
-                           "max_new_built_ha": t("region_max_new_built_ha")})
+            column_config={"key": None, "region": t("region"), **regions.lever_column_labels(t)})
     try:
         scenario = regions.apply_lever_table(scenario, edited)
     except ScenarioError as exc:
