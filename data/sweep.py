@@ -21,19 +21,8 @@ from typing import Any
 import numpy as np
 
 from solver import Landscape
-from solver.scenario import SECTIONS, Scenario, ScenarioError
+from solver.scenario import LeverSpec, Scenario, ScenarioError, lever_specs
 
-#: Sections whose numbers are planning levers (solver settings are not swept).
-LEVER_SECTIONS: tuple[str, ...] = ("farmland", "ecology", "growth", "conversion", "weights")
-#: Ranges a planner usually asks for; other levers get :func:`default_range`'s generic range.
-TYPICAL_RANGES: dict[str, tuple[float, float]] = {
-    "farmland.quota_pct": (90.0, 105.0),
-    "growth.min_new_built_ha": (0.0, 1500.0),
-    "weights.compactness": (0.0, 5.0),
-    "weights.ecology": (0.0, 5.0),
-    "conversion.max_changed_pct": (5.0, 25.0),
-    "ecology.min_ecological_pct": (90.0, 105.0),
-}
 #: Levers tried for the default sweep, in this order, with the direction that tightens them
 #: (+1: a higher value asks more, e.g. more new construction; −1: a lower value asks more).
 BINDING_CANDIDATES: tuple[tuple[str, int], ...] = (
@@ -45,16 +34,6 @@ EDGE_STEPS = 6              # bisection steps towards the feasibility edge
 MAX_DOUBLINGS = 10          # expansion steps before giving up on finding the edge
 FLAT_REL_TOL = 1e-3         # objective changes below this share are "the same optimum"
 PLAN_BUDGET_S = 45.0        # the lever search gives up after this long (large stores)
-
-
-@dataclass(frozen=True)
-class LeverSpec:
-    """A numeric lever of the scenario: dotted key, allowed bounds (``hi`` may be None), unit."""
-
-    key: str
-    lo: float
-    hi: float | None
-    unit: str
 
 
 @dataclass
@@ -128,16 +107,9 @@ class SweepPlan:
 
 
 def numeric_levers() -> list[LeverSpec]:
-    """Every plain numeric lever of :class:`Scenario` (no per-region tables, no solver knobs)."""
-    specs = []
-    for section in LEVER_SECTIONS:
-        for f in dataclasses.fields(SECTIONS[section]):
-            meta = f.metadata
-            if "lo" in meta and not meta.get("per_region") and f.default is not None:
-                specs.append(LeverSpec(f"{section}.{f.name}", float(meta["lo"]),
-                                       None if meta["hi"] is None else float(meta["hi"]),
-                                       str(meta["unit"])))
-    return specs
+    """The levers a sweep may step: those whose scenario field declares a ``sweep``
+    (plain numbers of the planning sections; no per-region tables, no solver knobs)."""
+    return [spec for spec in lever_specs() if spec.sweep is not None]
 
 
 def lever_value(scenario: Scenario, key: str) -> float:
@@ -147,9 +119,11 @@ def lever_value(scenario: Scenario, key: str) -> float:
 
 
 def default_range(scenario: Scenario, spec: LeverSpec) -> tuple[float, float]:
-    """A sensible sweep range around the scenario's value, inside the lever's bounds."""
-    if spec.key in TYPICAL_RANGES:
-        lo, hi = TYPICAL_RANGES[spec.key]
+    """The lever's typical range (declared on its field), else a range around the scenario's
+    value; inside the lever's valid bounds."""
+    typical = spec.sweep.typical if spec.sweep is not None else None
+    if typical is not None:
+        lo, hi = typical
     else:
         value = lever_value(scenario, spec.key)
         span = abs(value) * 0.5 if value else (10.0 if spec.hi is None else (spec.hi - spec.lo) / 4)

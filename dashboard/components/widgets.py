@@ -16,7 +16,8 @@ from dashboard import state
 from dashboard.components import demand
 from data.presets import PRESET_KEYS, list_presets, load_preset
 from data.store import learned_years
-from solver.scenario import RED_LINE_MODES, SUITABILITY_SOURCES, Scenario, ScenarioError
+from solver.scenario import RED_LINE_MODES, LeverSpec, Scenario, ScenarioError, lever_specs
+from wording import levers as lever_words
 
 PRESET_WIDGET = "lv:preset"
 BASE_KEY = "lever_base"  # the scenario the widgets start from: keeps levers without a widget
@@ -29,52 +30,53 @@ DEMAND_GENERATION = "demand_generation"
 SUITABILITY_SOURCE = "suitability.source"
 
 
+#: The lever panel: its groups and, in each, the levers in the order drawn. A lever's widget
+#: (kind, range, step) is declared once with its scenario field (``solver.scenario.lever_specs``)
+#: and its label once in ``wording.levers``.
+LEVER_GROUPS: dict[str, tuple[str, ...]] = {
+    "grp_farmland": ("farmland.quota_pct", "farmland.keep_basic_farmland", "farmland.balance"),
+    "grp_ecology": ("ecology.red_line_mode", "ecology.min_ecological_pct"),
+    "grp_growth": ("growth.min_new_built_ha", "growth.max_new_built_ha",
+                   "growth.only_inside_boundary", "growth.expansion_cap"),
+    "grp_conversion": ("conversion.allow_reclamation", "conversion.max_changed_pct"),
+    # the suitability source is drawn only for a store with learned scores (see lever_panel)
+    "grp_weights": (SUITABILITY_SOURCE, *(f"weights.{name}" for name in (
+        "suitability", "ecology", "food", "carbon", "compactness", "conversion_cost"))),
+    "grp_solver": ("solver.time_limit_s", "solver.seed"),
+}
+
+
 @dataclass(frozen=True)
 class Lever:
-    """One widget: the scenario key it sets, its kind and (for sliders) the range shown."""
+    """One widget: the scenario key it sets, its kind and (for numbers) the range offered."""
 
     key: str
     kind: str                  # slider | toggle | number | choice
-    lo: float = 0.0
-    hi: float = 100.0
-    step: float = 1.0
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    integer: bool = False
     choices: tuple[str, ...] = ()
-    help: str = ""             # catalogue key of the widget's help text
+    help: str | None = None    # catalogue key of the widget's help text
 
 
-LEVER_GROUPS: dict[str, tuple[Lever, ...]] = {
-    "grp_farmland": (
-        Lever("farmland.quota_pct", "slider", 50.0, 120.0, 0.5),
-        Lever("farmland.keep_basic_farmland", "toggle"),
-        Lever("farmland.balance", "toggle"),
-    ),
-    "grp_ecology": (
-        Lever("ecology.red_line_mode", "choice", choices=("locked", "ecological_only", "off")),
-        Lever("ecology.min_ecological_pct", "slider", 0.0, 120.0, 0.5),
-    ),
-    "grp_growth": (
-        Lever("growth.min_new_built_ha", "number", 0.0, 1e6, 50.0),
-        Lever("growth.max_new_built_ha", "number", 0.0, 1e6, 50.0),
-        Lever("growth.only_inside_boundary", "toggle"),
-        Lever("growth.expansion_cap", "slider", 1.0, 3.0, 0.05),
-    ),
-    "grp_conversion": (
-        Lever("conversion.allow_reclamation", "toggle"),
-        Lever("conversion.max_changed_pct", "slider", 0.0, 50.0, 0.5),
-    ),
-    "grp_weights": (
-        # drawn only for a store with learned scores (see lever_panel)
-        Lever(SUITABILITY_SOURCE, "choice", choices=SUITABILITY_SOURCES,
-              help="suitability_source_help"),
-        *(Lever(f"weights.{name}", "slider", 0.0, 10.0, 0.1) for name in
-          ("suitability", "ecology", "food", "carbon", "compactness", "conversion_cost")),
-    ),
-    "grp_solver": (
-        Lever("solver.time_limit_s", "slider", 1.0, 120.0, 1.0),
-        Lever("solver.seed", "number", 0, 2**31 - 1, 1),
-    ),
-}
-ALL_LEVERS: tuple[Lever, ...] = tuple(lv for group in LEVER_GROUPS.values() for lv in group)
+def _lever(spec: LeverSpec) -> Lever:
+    """The widget of a lever, as its scenario field declares it."""
+    if spec.widget is None:
+        raise ValueError(f"'{spec.key}' is in LEVER_GROUPS but its field declares no widget")
+    w = spec.widget
+    return Lever(spec.key, w.kind, w.lo, w.hi, w.step, spec.integer, spec.choices,
+                 lever_words.help_key(spec.key))
+
+
+def _groups() -> dict[str, tuple[Lever, ...]]:
+    specs = {spec.key: spec for spec in lever_specs()}
+    return {group: tuple(_lever(specs[key]) for key in keys)
+            for group, keys in LEVER_GROUPS.items()}
+
+
+WIDGETS: dict[str, tuple[Lever, ...]] = _groups()
+ALL_LEVERS: tuple[Lever, ...] = tuple(lv for group in WIDGETS.values() for lv in group)
 
 
 def widget_key(lever_key: str) -> str:
@@ -132,11 +134,9 @@ def _draw(lever: Lever, label: str, disabled: bool, labels: dict[str, dict[str, 
                      format_func=lambda c: names.get(c, c),
                      help=t(lever.help) if lever.help else None)
     elif lever.kind == "number":
-        integer = lever.key == "solver.seed"
-        st.number_input(label, min_value=int(lever.lo) if integer else lever.lo,
-                        max_value=int(lever.hi) if integer else lever.hi,
-                        step=int(lever.step) if integer else lever.step, key=key,
-                        disabled=disabled)
+        number = int if lever.integer else float
+        st.number_input(label, min_value=number(lever.lo), max_value=number(lever.hi),
+                        step=number(lever.step), key=key, disabled=disabled)
     else:
         current = st.session_state.get(key) or lever.lo
         hi = max(lever.hi, float(current))  # a preset or link may go past the usual range
@@ -155,7 +155,7 @@ def lever_panel(t: Callable[..., str], lang: str, disabled: bool,
     st.selectbox(t("preset"), PRESET_KEYS, key=PRESET_WIDGET, format_func=names.get,
                  on_change=_on_preset_change, disabled=disabled)
     labels = choice_labels(t, learned)
-    for group, levers in LEVER_GROUPS.items():
+    for group, levers in WIDGETS.items():
         with st.expander(t(group), expanded=group in ("grp_farmland", "grp_growth")):
             for lever in levers:
                 if lever.key == SUITABILITY_SOURCE and learned is None:
