@@ -501,7 +501,7 @@ def start_distributed_solve(land: Landscape, scenario,
 
 
 def start_period_solve(land: Landscape, period_scenario) -> SolveJob:
-    """``solver.periods.solve_periods`` on a worker thread (see :func:`start_job`)."""
-    from solver.periods import solve_periods
+    """``solver.orchestrate.solve_periods`` on a worker thread (see :func:`start_job`)."""
+    from solver.orchestrate import solve_periods
 
     return start_job(lambda progress: solve_periods(land, period_scenario, on_progress=progress))

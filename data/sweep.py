@@ -160,7 +160,8 @@ def objective_probe(landscape: Landscape, time_limit_s: float = PROBE_TIME_S) ->
     Feasibility is checked first without building an explanation (an infeasible probe costs
     one proof, not the explanation's extra solves).
     """
-    from solver.model import solve, solve_quietly
+    from solver.model import solve_quietly
+    from solver.orchestrate import solve
 
     def probe(scenario: Scenario) -> float | None:
         quick = dataclasses.replace(

@@ -23,7 +23,7 @@ import pandas as pd
 from solver.demand import DemandError, read_demand_csv
 from solver.distributed import ClusterError
 from solver.landscape import Landscape
-from solver.model import solve
+from solver.orchestrate import solve
 from solver.result import AllocationResult, Status
 from solver.scenario import Scenario, ScenarioError
 

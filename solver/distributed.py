@@ -43,15 +43,8 @@ from solver.decompose import (
 from solver.exact import exact_phase
 from solver.instance import Instance, build_instance
 from solver.landscape import Landscape
-from solver.model import (
-    AllocationModel,
-    _Search,
-    _solve_restricted,
-    _status,
-    build_result,
-    run_search,
-    solve,
-)
+from solver.model import AllocationModel, _Search, _solve_restricted, run_search, search_status
+from solver.orchestrate import build_result, solve
 from solver.result import AllocationResult, relative_gap
 from solver.scenario import Scenario
 from wording import both
@@ -230,7 +223,7 @@ def solve_distributed(landscape: Landscape, scenario: Scenario, client: object,
     search = _Search(t0, config.time_limit_s, assignment=best.assignment,
                      objective_units=best.objective, dual_bound=best.bound, first_s=master_s)
     phases = [f"master:{master_s:.1f}s", f"blocks:{len(blocks)}", f"rounds:{rounds}"]
-    result = build_result(AllocationModel(inst), search, _status(search),
+    result = build_result(AllocationModel(inst), search, search_status(search),
                           phases, time.monotonic() - t0, None)
     return ProvinceOutcome(result, master_s, best.rows, best.bound_parts, workers, log)
 

@@ -18,8 +18,10 @@ import numpy as np
 
 from solver.config import SolverConfig
 from solver.demand import DemandRow
+from solver.exact import elastic_with_prices
 from solver.instance import AREA_SCALE, GRAIN_SCALE, Instance, build_instance
 from solver.landscape import Landscape
+from solver.model import AllocationModel, run_search, solve_quietly
 from solver.rules import SlackPenalty, constraint_rules
 from solver.scenario import Scenario, ScenarioError, documented_keys
 from solver.targets import AreaTarget
@@ -318,7 +320,8 @@ def _messages(ctx: dict[str, float], sugg: tuple[Suggestion, ...],
 
 
 def explain_infeasibility(landscape: Landscape, scenario: Scenario,
-                          time_limit_s: float = 10.0) -> Explanation:
+                          time_limit_s: float = 10.0, instance: Instance | None = None
+                          ) -> Explanation:
     """Explain why ``scenario`` is infeasible on ``landscape``.
 
     Method: an elastic version of the identical model (one slack per lever, total slack in
@@ -331,6 +334,9 @@ def explain_infeasibility(landscape: Landscape, scenario: Scenario,
     ----------
     time_limit_s : float
         Budget for all elastic solves and the verification together.
+    instance : Instance, optional
+        The scenario's instance when the caller has built it already (at millions of
+        parcels building it takes tens of seconds).
 
     Returns
     -------
@@ -339,7 +345,7 @@ def explain_infeasibility(landscape: Landscape, scenario: Scenario,
         them with :func:`relaxed_scenario` makes the scenario feasible) and alternatives.
     """
     t0 = time.monotonic()
-    inst = build_instance(landscape, scenario)
+    inst = instance if instance is not None else build_instance(landscape, scenario)
     ctx = context_numbers(inst)
     slack = _elastic_slacks(inst, None, 0.4 * time_limit_s)
     if slack is None:
@@ -365,7 +371,6 @@ def _elastic_slacks(inst: Instance, soft: frozenset[str] | None, budget_s: float
     """``"key|side"`` → minimum slack with the ``soft`` levers elastic (None = all);
     ``{}`` when the other levers alone conflict, None when not determined in time.
     The elastic flow with prices on the side rules; the LP-guided search as a fallback."""
-    from solver.exact import elastic_with_prices  # deferred: flow imports ortools
 
     keys = None if soft is None else frozenset(k.split("|")[0] for k in soft)
     status, a = elastic_with_prices(inst, keys, time.monotonic() + 0.5 * budget_s)
@@ -383,7 +388,6 @@ def _only(slack: dict[str, int], soft: frozenset[str] | None) -> dict[str, int]:
 def _search_slacks(inst: Instance, soft: frozenset[str] | None, budget_s: float
                    ) -> dict[str, int] | None:
     """Minimum total slack by the LP-guided search (side rules in the elastic model)."""
-    from solver.model import AllocationModel, run_search  # deferred: model imports ortools
 
     levers = True if soft is None else frozenset(k.split("|")[0] for k in soft)
     model = AllocationModel(inst, [*constraint_rules(soft=levers), SlackPenalty()],
@@ -418,7 +422,6 @@ def _boundary_rule_fix(landscape: Landscape, scenario: Scenario, ctx: dict[str, 
     when no land may become construction land and a growth target conflicts: typical of a
     store without a mapped 城镇开发边界 (a land-cover raster), where the elastic model can
     only suggest giving up the growth itself. Offered only if the scenario then solves."""
-    from solver.model import solve_quietly  # deferred: model imports ortools
 
     growth = scenario.growth
     if conflicting is None:  # not determined: any growth target may be the one
@@ -453,7 +456,6 @@ def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,
               ) -> tuple[Suggestion, ...]:
     """Re-solve with the joint suggestion; if parcels' indivisibility leaves it one parcel
     short, widen each conflicting lever by the largest changeable parcel and check again."""
-    from solver.model import solve_quietly  # deferred: model imports ortools
 
     step = int(inst.area[inst.mutable].max()) if inst.mutable.any() else 0
     if not all(_in_range(s) for s in sugg):

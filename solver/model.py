@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,7 +37,7 @@ from solver.config import ProgressEvent, SolverConfig
 from solver.exact import exact_phase
 from solver.instance import OBJ_SCALE, Instance, build_instance
 from solver.landscape import Landscape
-from solver.result import AllocationResult, Status, area_tables, relative_gap
+from solver.result import Status, relative_gap
 from solver.rules import (
     AllocationVars,
     Compactness,
@@ -49,11 +48,6 @@ from solver.rules import (
     default_rules,
 )
 from solver.scenario import Scenario
-from solver.validate import term_values
-from wording import both
-
-if TYPE_CHECKING:
-    from solver.explain import Explanation
 
 ProgressFn = Callable[[ProgressEvent], None]
 LP_INTEGRAL_TOL = 1e-6
@@ -585,7 +579,8 @@ def _restricted_phase(model: AllocationModel, config: SolverConfig, search: _Sea
     search.offer(out, full=False)
 
 
-def _status(search: _Search) -> Status:
+def search_status(search: _Search) -> Status:
+    """The result status a finished search earned (OPTIMAL only within ``OPTIMAL_GAP``)."""
     if search.proven_infeasible:
         return Status.INFEASIBLE
     if search.model_invalid and search.assignment is None:
@@ -598,57 +593,6 @@ def _status(search: _Search) -> Status:
     return Status.FEASIBLE
 
 
-def _valid_hint(hint: np.ndarray | AllocationResult | None, n: int) -> np.ndarray | None:
-    if isinstance(hint, AllocationResult):
-        hint = hint.assignment
-    if hint is None:
-        return None
-    hint = np.asarray(hint)
-    return hint.astype(np.int64) if hint.shape == (n,) else None
-
-
-def solve(landscape: Landscape, scenario: Scenario,
-          hint: np.ndarray | AllocationResult | None = None,
-          on_progress: ProgressFn | None = None) -> AllocationResult:
-    """Optimise land use of ``landscape`` under ``scenario``.
-
-    Parameters
-    ----------
-    landscape : Landscape
-    scenario : Scenario
-        Levers, weights and solver settings (``scenario.solver.time_limit_s`` always applies).
-    hint : array or AllocationResult, optional
-        A previous assignment (e.g. the last scenario's result) to warm-start from.
-    on_progress : callable, optional
-        Called with a :class:`~solver.config.ProgressEvent` at each new incumbent or bound.
-
-    Returns
-    -------
-    AllocationResult
-        Status, objective and bound (points), gap, assignment (OPTIMAL/FEASIBLE only),
-        breakdowns, and an explanation when the levers contradict (INFEASIBLE).
-    """
-    t0 = time.monotonic()
-    inst = build_instance(landscape, scenario)
-    model = AllocationModel(inst)
-    hint_arr = _valid_hint(hint, landscape.n_parcels)
-    search, phases = run_search(model, scenario.solver, hint_arr, on_progress)
-    status = _status(search)
-    explanation = None
-    if status == Status.INFEASIBLE:
-        from solver.explain import explain_infeasibility
-
-        # a few solves of the same size: twice what proving took, at least 10 s, within the limit
-        budget = max(10.0, 2.0 * (time.monotonic() - t0))
-        explanation = explain_infeasibility(landscape, scenario,
-                                            min(scenario.solver.time_limit_s, budget))
-    result = build_result(model, search, status, phases, time.monotonic() - t0, explanation)
-    if on_progress is not None:
-        on_progress(ProgressEvent("done", result.wall_time_s, result.objective,
-                                  result.best_bound, result.gap, scenario.solver.time_limit_s))
-    return result
-
-
 def solve_quietly(landscape: Landscape, scenario: Scenario, time_limit_s: float) -> bool:
     """Whether ``scenario`` has an allocation (found within ``time_limit_s``); no explanation."""
     config = replace(scenario.solver, time_limit_s=max(time_limit_s, 1.0))
@@ -657,55 +601,3 @@ def solve_quietly(landscape: Landscape, scenario: Scenario, time_limit_s: float)
     model = AllocationModel(build_instance(landscape, quiet))
     search, _ = run_search(model, config)
     return search.assignment is not None and not search.proven_infeasible
-
-
-def build_result(model: AllocationModel, search: _Search, status: Status, phases: list[str],
-                 wall: float, explanation: Explanation | None) -> AllocationResult:
-    """Assemble the typed result; the assignment only for OPTIMAL / FEASIBLE."""
-    inst, scale = model.instance, model.instance.obj_scale
-    land = inst.landscape
-    ok = status in (Status.OPTIMAL, Status.FEASIBLE)
-    a = search.assignment if ok else None
-    bound = search.bound_units()
-    by_class, by_region = area_tables(land, a)
-    changed = (a != land.current) if a is not None else np.zeros(land.n_parcels, bool)
-    objective = search.objective_units / scale if ok else None
-    best_bound = bound / scale if bound is not None and status != Status.INFEASIBLE else None
-    msg_en, msg_zh = _status_messages(status, explanation)
-    return AllocationResult(
-        status=status, objective=objective, best_bound=best_bound,
-        gap=relative_gap(objective, best_bound) if ok else None, wall_time_s=wall,
-        time_to_first_s=search.first_s if ok else None, assignment=a,
-        n_parcels=land.n_parcels, n_mutable=int(inst.mutable.sum()),
-        n_variables=model.n_variables, n_constraints=model.n_constraints,
-        terms=term_values(land, inst.scenario, a) if a is not None else {},
-        area_by_class_ha=by_class, area_by_region_class_ha=by_region,
-        changed_parcels=int(changed.sum()),
-        changed_area_ha=round(float(land.area_ha[changed].sum()), 4),
-        explanation=explanation,
-        lp_bound=search.lp_bound / scale if search.lp_bound is not None else None,
-        phases=tuple(phases), message=msg_en, message_zh=msg_zh,
-        targets=target_table(inst, a))
-
-
-def target_table(inst: Instance, assignment: np.ndarray | None) -> tuple[dict, ...]:
-    """Met / unmet rows of every area lever (ha), for the summary and the CLI."""
-    land, scale = inst.landscape, inst.area_scale
-    rows = []
-    for t in inst.targets:
-        after = None if assignment is None else t.measure(land, inst.area, assignment)
-        rows.append({
-            "key": t.key, "label_zh": t.lever.label_zh, "label_en": t.lever.label_en,
-            "min_ha": None if t.lo is None else t.lo / scale,
-            "max_ha": None if t.hi is None else t.hi / scale,
-            "before_ha": t.measure(land, inst.area, land.current) / scale,
-            "after_ha": None if after is None else after / scale,
-            "met": None if after is None else t.slack(after) == 0})
-    return tuple(rows)
-
-
-def _status_messages(status: Status, explanation: Explanation | None) -> tuple[str, str]:
-    if explanation is not None:
-        return explanation.message_en, explanation.message_zh
-    zh, en = both(f"solve_{status}")
-    return en, zh

@@ -20,7 +20,8 @@ Formulation (T periods, t = 0..T−1, every period t has its own full scenario `
   Integer coefficients are ``rint(weight_t × coef)`` (exact for integer weights).
 
 The model subclasses :class:`solver.model.AllocationModel` (its LP, CP-SAT conversion and
-watcher are reused unchanged), and :func:`run_period_search` runs the same LP relaxation →
+watcher are reused unchanged), and the one search (``solver.model.run_search``) runs the same
+LP relaxation →
 restricted CP-SAT → full CP-SAT phases with the same status/bound/gap reporting; the
 restricted phase keeps every parcel that may become built-up free in every period, and the
 LP fallback drops the compactness difference rows of every period. The time limit is the
@@ -30,26 +31,15 @@ one period). Assignments are (n, T) arrays of class indices.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from solver.config import ProgressEvent, SolverConfig
 from solver.instance import Instance, build_instance
 from solver.landscape import Landscape
-from solver.model import (
-    LP_INTEGRAL_TOL,
-    AllocationModel,
-    ProgressFn,
-    _Search,
-    _status,
-    run_search,
-)
-from solver.period_start import PhasedStart, phased_start
+from solver.model import LP_INTEGRAL_TOL, AllocationModel, run_search
 from solver.periods import PeriodScenario
-from solver.result import AllocationResult, Status, TermValue, area_tables, relative_gap
+from solver.result import AllocationResult
 from solver.rules import (
     INF,
     AllocationVars,
@@ -61,14 +51,8 @@ from solver.rules import (
     constraint_rules,
     default_rules,
 )
-from solver.validate import term_values
-from wording import both
-
-if TYPE_CHECKING:
-    from solver.period_explain import PeriodExplanation
 
 CAP_KEY = "period.max_period_changed_pct"
-START_SHARE = 0.8  # of the time limit for the phased start and bound (solver.period_start)
 
 
 @dataclass(frozen=True)
@@ -294,15 +278,6 @@ def build_period_model(landscape: Landscape, ps: PeriodScenario, soft: bool = Fa
     return PeriodModel(insts, ps, soft)
 
 
-# ----- search: the single-period search, through the model interface --------------------
-def run_period_search(model: PeriodModel, config: SolverConfig, hint: np.ndarray,
-                      on_progress: ProgressFn | None = None, start: np.ndarray | None = None,
-                      clock_start: float | None = None, bound: float | None = None
-                      ) -> tuple[_Search, list[str]]:
-    """The one search (``solver.model.run_search``) on the joint model."""
-    return run_search(model, config, hint, on_progress, start, clock_start, bound)
-
-
 # ----- hint -------------------------------------------------------------------------------
 def period_hint(landscape: Landscape, n_periods: int,
                 hint: np.ndarray | AllocationResult | None) -> np.ndarray:
@@ -320,166 +295,16 @@ def period_hint(landscape: Landscape, n_periods: int,
     return np.repeat(landscape.current.astype(np.int64)[:, None], n_periods, axis=1)
 
 
-# ----- result -----------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class PeriodResult:
-    """Result of :func:`solver.periods.solve_periods`.
+# ----- feasibility ------------------------------------------------------------------------
+def periods_feasible(landscape: Landscape, ps: PeriodScenario, time_limit_s: float) -> bool:
+    """Whether the phased scenario ``ps`` has an allocation found within ``time_limit_s``.
 
-    Attributes
-    ----------
-    status, objective, best_bound, gap, wall_time_s, time_to_first_s
-        As in :class:`~solver.result.AllocationResult`; the objective is the weighted sum
-        over periods (points, 0 = status quo in every period).
-    assignment : (n, T) int32 or None
-        Class index per parcel and period (None unless OPTIMAL / FEASIBLE).
-    period_names, years : tuple
-    period_of_change : (n,) int32 or None
-        First period in which the parcel's use differs from the base year (−1 = never).
-    period_objective : tuple of float
-        Unweighted single-period objective of each period (points); ``weights`` its weight.
-    period_terms : tuple of dict of TermValue
-        Objective broken down by term, per period.
-    area_by_period_class_ha, area_by_period_region_class_ha : tuple of dict
-        Per period, as ``AllocationResult.area_by_class_ha`` / ``area_by_region_class_ha``.
-    changed_in_period_ha : tuple of float
-        Area whose use changes within each period (period 0: from the base year).
-    explanation : PeriodExplanation or None
-        Which period and region's levers contradict (INFEASIBLE only).
+    Feasibility does not depend on the objective, so the compactness term is left out (as in
+    ``solver.model.solve_quietly`` for one period).
     """
-
-    status: Status
-    objective: float | None
-    best_bound: float | None
-    gap: float | None
-    wall_time_s: float
-    time_to_first_s: float | None
-    assignment: np.ndarray | None
-    period_names: tuple[str, ...]
-    years: tuple[int, ...]
-    weights: tuple[float, ...]
-    n_parcels: int
-    n_variables: int
-    n_constraints: int
-    period_of_change: np.ndarray | None = None
-    period_objective: tuple[float, ...] = ()
-    period_terms: tuple[dict[str, TermValue], ...] = ()
-    area_by_period_class_ha: tuple[dict, ...] = ()
-    area_by_period_region_class_ha: tuple[dict, ...] = ()
-    changed_in_period_ha: tuple[float, ...] = ()
-    explanation: PeriodExplanation | None = None
-    lp_bound: float | None = None
-    phases: tuple[str, ...] = ()
-    message: str = ""
-    message_zh: str = ""
-
-    @property
-    def has_solution(self) -> bool:
-        return self.assignment is not None
-
-    def to_summary_dict(self) -> dict[str, Any]:
-        """JSON-able summary (no per-parcel arrays)."""
-        return {
-            "status": str(self.status), "objective": self.objective,
-            "best_bound": self.best_bound, "gap": self.gap, "lp_bound": self.lp_bound,
-            "wall_time_s": round(self.wall_time_s, 3), "time_to_first_s": self.time_to_first_s,
-            "periods": [{"name": n, "year": y, "weight": w} for n, y, w in
-                        zip(self.period_names, self.years, self.weights, strict=True)],
-            "n_parcels": self.n_parcels, "n_variables": self.n_variables,
-            "n_constraints": self.n_constraints,
-            "period_objective": list(self.period_objective),
-            "area_by_period_class_ha": list(self.area_by_period_class_ha),
-            "area_by_period_region_class_ha": list(self.area_by_period_region_class_ha),
-            "changed_in_period_ha": list(self.changed_in_period_ha),
-            "phases": list(self.phases), "message": self.message, "message_zh": self.message_zh,
-            "explanation": self.explanation.to_dict() if self.explanation else None,
-        }
-
-
-def period_of_change(current: np.ndarray, assignment: np.ndarray) -> np.ndarray:
-    """(n,) first period whose use differs from the base year, −1 where it never does."""
-    diff = assignment != current[:, None]
-    return np.where(diff.any(axis=1), np.argmax(diff, axis=1), -1).astype(np.int32)
-
-
-def changed_in_period(land: Landscape, assignment: np.ndarray) -> tuple[float, ...]:
-    """Hectares changing use within each period (period 0 from the base year)."""
-    prev = np.column_stack([land.current, assignment[:, :-1]])
-    return tuple(round(float(land.area_ha[assignment[:, t] != prev[:, t]].sum()), 4)
-                 for t in range(assignment.shape[1]))
-
-
-def _solution_fields(land: Landscape, ps: PeriodScenario, a: np.ndarray | None) -> dict:
-    if a is None:
-        return {}
-    tables = [area_tables(land, a[:, t]) for t in range(ps.n_periods)]
-    terms = tuple(term_values(land, ps.scenario(t), a[:, t]) for t in range(ps.n_periods))
-    return {
-        "period_of_change": period_of_change(land.current, a),
-        "period_objective": tuple(float(sum(v.weighted_points for v in tm.values()))
-                                  for tm in terms),
-        "period_terms": terms,
-        "area_by_period_class_ha": tuple(c for c, _ in tables),
-        "area_by_period_region_class_ha": tuple(r for _, r in tables),
-        "changed_in_period_ha": changed_in_period(land, a),
-    }
-
-
-def _messages(status: Status, explanation: PeriodExplanation | None) -> tuple[str, str]:
-    if explanation is not None:
-        return explanation.message_en, explanation.message_zh
-    zh, en = both(f"periods_{status}")
-    return en, zh
-
-
-def build_period_result(model: PeriodModel, search: _Search, status: Status,
-                        phases: list[str], wall: float,
-                        explanation: PeriodExplanation | None) -> PeriodResult:
-    """Assemble the typed result; assignment and per-period tables only with a solution."""
-    land, ps, scale = model.instance.landscape, model.ps, model.instance.obj_scale
-    ok = status in (Status.OPTIMAL, Status.FEASIBLE)
-    a = search.assignment.astype(np.int32) if ok else None
-    bound = search.bound_units()
-    objective = search.objective_units / scale if ok else None
-    best_bound = bound / scale if bound is not None and status != Status.INFEASIBLE else None
-    msg_en, msg_zh = _messages(status, explanation)
-    return PeriodResult(
-        status=status, objective=objective, best_bound=best_bound,
-        gap=relative_gap(objective, best_bound) if ok else None, wall_time_s=wall,
-        time_to_first_s=search.first_s if ok else None, assignment=a,
-        period_names=ps.names, years=tuple(p.year for p in ps.periods),
-        weights=tuple(p.weight for p in ps.periods), n_parcels=land.n_parcels,
-        n_variables=model.n_variables, n_constraints=model.n_constraints,
-        explanation=explanation, lp_bound=None if search.lp_bound is None
-        else search.lp_bound / scale, phases=tuple(phases), message=msg_en, message_zh=msg_zh,
-        **_solution_fields(land, ps, a))
-
-
-def solve_period_model(landscape: Landscape, ps: PeriodScenario,
-                       on_progress: ProgressFn | None = None,
-                       hint: np.ndarray | AllocationResult | None = None) -> PeriodResult:
-    """Build the joint model, search (LP → restricted → full CP-SAT), explain if infeasible."""
-    t0 = time.monotonic()
-    config = ps.base.solver
-    model = build_period_model(landscape, ps)
-    start = period_hint(landscape, ps.n_periods, hint)
-    phased = PhasedStart(None, None)
-    if any(inst.has_compactness for inst in model.instances):
-        # CP-SAT is slow to find a good compact phased plan; build one period by period
-        phased = phased_start(landscape, ps, START_SHARE * config.time_limit_s)
-    plan = phased.plan
-    search, phases = run_period_search(model, config, start if plan is None else plan,
-                                       on_progress, plan, t0, phased.bound_units)
-    if plan is not None:
-        phases.insert(0, "phased_start")
-    status = _status(search)
-    explanation = None
-    if status == Status.INFEASIBLE:
-        from solver.period_explain import explain_periods
-
-        explanation = explain_periods(landscape, ps, min(config.time_limit_s, 10.0))
-    result = build_period_result(model, search, status, phases, time.monotonic() - t0,
-                                 explanation)
-    if on_progress is not None:
-        on_progress(ProgressEvent("done", result.wall_time_s, result.objective,
-                                  result.best_bound, result.gap, config.time_limit_s))
-    return result
+    insts = tuple(replace(inst, edge_reward=np.zeros_like(inst.edge_reward)) for inst in
+                  (build_instance(landscape, ps.scenario(t)) for t in range(ps.n_periods)))
+    config = replace(ps.base.solver, time_limit_s=max(time_limit_s, 1.0))
+    search, _ = run_search(PeriodModel(insts, ps), config,
+                           period_hint(landscape, ps.n_periods, None))
+    return search.assignment is not None and not search.proven_infeasible

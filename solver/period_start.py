@@ -20,6 +20,7 @@ import numpy as np
 
 from solver.instance import Instance, build_instance
 from solver.landscape import Landscape
+from solver.model import AllocationModel, run_search
 from solver.period_validate import check_periods
 from solver.periods import PeriodScenario
 from solver.targets import floor_units
@@ -61,7 +62,6 @@ class PhasedStart:
 
 
 def _solve(inst: Instance, s, budget_s: float, gap_pct: float):
-    from solver.model import AllocationModel, run_search  # deferred: solver.model loads this
 
     config = replace(s.solver, time_limit_s=max(budget_s, 0.2), target_gap_pct=gap_pct)
     search, _ = run_search(AllocationModel(inst), config)
@@ -141,7 +141,6 @@ def _min(a: float | None, b: float | None) -> float | None:
 
 def _lp_bound(inst: Instance, budget_s: float) -> float | None:
     """The LP bound of one period alone where that LP is cheap (else None)."""
-    from solver.model import AllocationModel  # deferred: solver.model loads this module
 
     model = AllocationModel(inst)
     if model.too_large_for_lp:

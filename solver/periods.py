@@ -50,12 +50,6 @@ from solver.scenario import SECTIONS, Scenario, ScenarioError, _read_source, _to
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import numpy as np
-
-    from solver.landscape import Landscape
-    from solver.model import ProgressFn
-    from solver.period_model import PeriodResult
-    from solver.result import AllocationResult
 
 PERIOD_KEYS: tuple[str, ...] = ("name", "year", "weight", "max_period_changed_pct")
 OVERRIDE_SECTIONS: tuple[str, ...] = tuple(s for s in SECTIONS if s != "solver")
@@ -253,29 +247,3 @@ def _period_toml(p: Period) -> str:
             lines.append(f"[periods.{sec}]")
             lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
     return "\n".join(lines) + "\n"
-
-
-def solve_periods(landscape: Landscape, period_scenario: PeriodScenario,
-                  on_progress: ProgressFn | None = None,
-                  hint: np.ndarray | AllocationResult | None = None) -> PeriodResult:
-    """Optimise land use of every period jointly (one model); see ``solver.period_model``.
-
-    Parameters
-    ----------
-    landscape : Landscape
-    period_scenario : PeriodScenario
-        Base levers, periods and their overrides; ``base.solver.time_limit_s`` always applies.
-    on_progress : callable, optional
-        Called with :class:`~solver.config.ProgressEvent` (objective = sum over periods).
-    hint : array or AllocationResult, optional
-        A single-period solution (n,) (e.g. of the final-period targets) or an (n, T) array.
-
-    Returns
-    -------
-    PeriodResult
-        Status, objective, bound, gap, assignment per period (n × T), per-period areas and
-        objective terms, and a per-period/per-region explanation when infeasible.
-    """
-    from solver.period_model import solve_period_model  # deferred: loads OR-Tools
-
-    return solve_period_model(landscape, period_scenario, on_progress, hint)

@@ -1,4 +1,4 @@
-"""The typed outcome of one solve and its JSON-able summary."""
+"""The typed outcome of a solve (one period or several) and its JSON-able summary."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from solver.landscape import Landscape
 
 if TYPE_CHECKING:
     from solver.explain import Explanation
+    from solver.period_explain import PeriodExplanation
 
 
 class Status(StrEnum):
@@ -194,3 +195,91 @@ def _by_region(land: Landscape, assign: np.ndarray) -> dict[str, dict[str, float
         ha = np.bincount(assign[sel], weights=land.area_ha[sel], minlength=land.n_classes)
         out[name] = {k: round(float(v), 4) for k, v in zip(land.class_keys, ha, strict=True)}
     return out
+
+
+# ----- several periods --------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class PeriodResult:
+    """Result of :func:`solver.orchestrate.solve_periods`.
+
+    Attributes
+    ----------
+    status, objective, best_bound, gap, wall_time_s, time_to_first_s
+        As in :class:`~solver.result.AllocationResult`; the objective is the weighted sum
+        over periods (points, 0 = status quo in every period).
+    assignment : (n, T) int32 or None
+        Class index per parcel and period (None unless OPTIMAL / FEASIBLE).
+    period_names, years : tuple
+    period_of_change : (n,) int32 or None
+        First period in which the parcel's use differs from the base year (−1 = never).
+    period_objective : tuple of float
+        Unweighted single-period objective of each period (points); ``weights`` its weight.
+    period_terms : tuple of dict of TermValue
+        Objective broken down by term, per period.
+    area_by_period_class_ha, area_by_period_region_class_ha : tuple of dict
+        Per period, as ``AllocationResult.area_by_class_ha`` / ``area_by_region_class_ha``.
+    changed_in_period_ha : tuple of float
+        Area whose use changes within each period (period 0: from the base year).
+    explanation : PeriodExplanation or None
+        Which period and region's levers contradict (INFEASIBLE only).
+    """
+
+    status: Status
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    wall_time_s: float
+    time_to_first_s: float | None
+    assignment: np.ndarray | None
+    period_names: tuple[str, ...]
+    years: tuple[int, ...]
+    weights: tuple[float, ...]
+    n_parcels: int
+    n_variables: int
+    n_constraints: int
+    period_of_change: np.ndarray | None = None
+    period_objective: tuple[float, ...] = ()
+    period_terms: tuple[dict[str, TermValue], ...] = ()
+    area_by_period_class_ha: tuple[dict, ...] = ()
+    area_by_period_region_class_ha: tuple[dict, ...] = ()
+    changed_in_period_ha: tuple[float, ...] = ()
+    explanation: PeriodExplanation | None = None
+    lp_bound: float | None = None
+    phases: tuple[str, ...] = ()
+    message: str = ""
+    message_zh: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.assignment is not None
+
+    def to_summary_dict(self) -> dict[str, Any]:
+        """JSON-able summary (no per-parcel arrays)."""
+        return {
+            "status": str(self.status), "objective": self.objective,
+            "best_bound": self.best_bound, "gap": self.gap, "lp_bound": self.lp_bound,
+            "wall_time_s": round(self.wall_time_s, 3), "time_to_first_s": self.time_to_first_s,
+            "periods": [{"name": n, "year": y, "weight": w} for n, y, w in
+                        zip(self.period_names, self.years, self.weights, strict=True)],
+            "n_parcels": self.n_parcels, "n_variables": self.n_variables,
+            "n_constraints": self.n_constraints,
+            "period_objective": list(self.period_objective),
+            "area_by_period_class_ha": list(self.area_by_period_class_ha),
+            "area_by_period_region_class_ha": list(self.area_by_period_region_class_ha),
+            "changed_in_period_ha": list(self.changed_in_period_ha),
+            "phases": list(self.phases), "message": self.message, "message_zh": self.message_zh,
+            "explanation": self.explanation.to_dict() if self.explanation else None,
+        }
+
+
+def period_of_change(current: np.ndarray, assignment: np.ndarray) -> np.ndarray:
+    """(n,) first period whose use differs from the base year, −1 where it never does."""
+    diff = assignment != current[:, None]
+    return np.where(diff.any(axis=1), np.argmax(diff, axis=1), -1).astype(np.int32)
+
+
+def changed_in_period(land: Landscape, assignment: np.ndarray) -> tuple[float, ...]:
+    """Hectares changing use within each period (period 0 from the base year)."""
+    prev = np.column_stack([land.current, assignment[:, :-1]])
+    return tuple(round(float(land.area_ha[assignment[:, t] != prev[:, t]].sum()), 4)
+                 for t in range(assignment.shape[1]))

@@ -127,7 +127,7 @@ def saved_period_result(land, saved, plan: PeriodScenario) -> SavedPeriodResult:
         The plan's parcels or classes do not match the store's any more.
     """
     from data.library import LibraryError
-    from solver.period_model import period_of_change
+    from solver.result import period_of_change
 
     codes = saved.codes_by_period(np.asarray(land.parcel_id))
     index = pd.Series(np.arange(land.n_classes), index=list(land.class_codes))

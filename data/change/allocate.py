@@ -26,7 +26,7 @@ import numpy as np
 
 from data.change.maps import FAR_M
 from solver.landscape import Landscape
-from solver.model import solve
+from solver.orchestrate import solve
 from solver.result import AllocationResult
 from solver.scenario import Scenario
 from solver.validate import check_allocation

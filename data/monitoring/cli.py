@@ -138,7 +138,7 @@ def _parcel_ids(db: Path) -> np.ndarray:
 def _solved_plan(args: argparse.Namespace):
     from data.landscape import load_landscape
     from data.monitoring.compare import Plan
-    from solver.model import solve
+    from solver.orchestrate import solve
     from solver.scenario import Scenario, ScenarioError
 
     spec = args.scenario

@@ -52,7 +52,7 @@ def step_plan(db: Path, grain: int) -> dict:
     import numpy as np
 
     from data.landscape import load_landscape
-    from solver.model import solve
+    from solver.orchestrate import solve
     from solver.scenario import Scenario
     from tests.monitoring_cases import save_plan
 

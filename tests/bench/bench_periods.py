@@ -104,12 +104,12 @@ def child_single(spec: dict) -> dict:
 
 def child_joint(spec: dict) -> dict:
     from solver import solve
+    from solver.orchestrate import solve_periods
     from solver.period_validate import (
         check_periods,
         period_objective_tolerance,
         period_objective_value,
     )
-    from solver.periods import solve_periods
 
     land = load_demo()
     ps = make_period_scenario(land, spec)

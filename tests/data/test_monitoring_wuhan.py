@@ -19,7 +19,7 @@ from data.landscape import load_landscape
 from data.library import load_scenario
 from data.monitoring.compare import monitor, plan_from_saved
 from data.monitoring.survey import list_surveys, load_survey
-from solver.model import solve
+from solver.orchestrate import solve
 from solver.scenario import Scenario
 from tests.conftest import REPO_ROOT, require_wuhan
 from tests.monitoring_cases import save_plan

@@ -217,7 +217,8 @@ def test_infeasible_scenario_that_used_to_time_out_is_proven_and_named() -> None
 def test_search_that_found_nothing_says_allow_more_time() -> None:
     """UNKNOWN (no allocation, no proof) stays a distinct outcome with its own message."""
     from solver.instance import build_instance
-    from solver.model import AllocationModel, _Search, build_result
+    from solver.model import AllocationModel, _Search
+    from solver.orchestrate import build_result
 
     land = grid_landscape(10, 10)
     model = AllocationModel(build_instance(land, Scenario()))

@@ -12,12 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import Status
+from solver.orchestrate import solve_periods
 from solver.period_validate import (
     check_periods,
     period_objective_tolerance,
     period_objective_value,
 )
-from solver.periods import PeriodScenario, solve_periods
+from solver.periods import PeriodScenario
 from solver.validate import check_allocation, objective_value
 
 USES = ["cropland", "forest", "grassland", "built"]

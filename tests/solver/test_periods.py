@@ -9,13 +9,14 @@ import pytest
 from conftest import K, make_landscape, with_town
 
 from solver import Status, solve
+from solver.orchestrate import solve_periods
 from solver.period_explain import explain_periods, relaxed_period_scenario
 from solver.period_validate import (
     check_periods,
     period_objective_tolerance,
     period_objective_value,
 )
-from solver.periods import PeriodScenario, ScenarioError, solve_periods
+from solver.periods import PeriodScenario, ScenarioError
 from solver.synthetic import grid_landscape
 from solver.validate import check_allocation
 
@@ -203,6 +204,7 @@ def test_region_growth_above_its_buildable_land_names_period_and_region() -> Non
     assert "2030年（P2030）" in exp.message_zh and "R1新增建设用地下限" in exp.message_zh
     assert "2030 (P2030)" in exp.message_en and "of R1" in exp.message_en
     assert exp.to_dict()["suggestions"][0]["region"] == "R1"
+    assert all(s.suggestion.verified for s in exp.suggestions)  # re-solved before shown
     fixed = relaxed_period_scenario(ps, exp)
     assert solve_checked(land, fixed).status == Status.OPTIMAL
 
@@ -217,6 +219,7 @@ def test_period_cap_conflict_names_a_period_and_the_cap() -> None:
     keys = {s.suggestion.key for s in exp.suggestions}
     assert keys & {"period.max_period_changed_pct", "growth.min_new_built_ha"}
     assert "规划期" in exp.message_zh
+    assert all(s.suggestion.verified for s in exp.suggestions)
     assert solve_checked(land, relaxed_period_scenario(ps, exp)).status == Status.OPTIMAL
 
 
@@ -227,6 +230,7 @@ def test_shrinking_growth_limit_after_earlier_growth_is_explained() -> None:
     r = solve_checked(land, ps)
     assert r.status == Status.INFEASIBLE
     assert r.explanation.suggestions and r.explanation.determined
+    assert all(s.suggestion.verified for s in r.explanation.suggestions)
     assert solve_checked(land, relaxed_period_scenario(ps, r.explanation)).status in (
         Status.OPTIMAL, Status.FEASIBLE)
 
