@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import make_landscape, scenario, with_town
 from helpers import feasible, solve_checked
@@ -74,3 +76,34 @@ def test_synthetic_county_growth_conflict_is_explained_and_fixed() -> None:
     r = solve_checked(land, s)
     assert r.status == Status.INFEASIBLE
     assert feasible(solve_checked(land, relaxed_scenario(s, r.explanation)))
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_elastic_flow_over_merged_identical_cells_gives_the_same_slacks(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # on a grid the elastic flow merges cells with identical arcs into one source node; the
+    # least violation of every lever must be the one of the flow over single cells
+    import numpy as np
+
+    from solver import flow
+    from solver.exact import elastic_with_prices
+    from solver.explain import _side_slacks
+    from solver.instance import build_instance
+
+    land = grid_landscape(40, 50, seed=seed)
+    s = scenario(farmland={"quota_pct": 100.0, "balance": True},
+                 growth={"min_new_built_ha": 3000.0, "expansion_cap": 1.3},
+                 conversion={"max_changed_pct": 15.0})
+    inst = build_instance(land, s)
+    mutable = np.flatnonzero(inst.mutable)
+    cells = flow._cell_ids(inst, inst.mutable)[0][mutable]
+    zero = np.zeros((mutable.size, land.n_classes), np.int64)
+    groups = flow._Groups.of(cells, zero, inst.area[mutable])
+    assert groups is not None and groups.first.size * 20 < mutable.size  # merging pays here
+    slacks = {}
+    for gain in (1, 10**9):  # merged, then single cells
+        monkeypatch.setattr(flow, "GROUP_GAIN", gain)
+        status, a = elastic_with_prices(inst, None, time.monotonic() + 30)
+        assert status == "found" and inst.allowed[np.arange(a.size), a].all()
+        slacks[gain] = {k: v for k, v in _side_slacks(inst, a).items() if v > 0}
+    assert slacks[1] and slacks[1] == slacks[10**9]
