@@ -28,7 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # why a scenario is impossible
     "explain_head": (
         "方案不可行：耕地保有量 {quota:,.0f} 公顷、生态保护红线 {red_line:,.0f} 公顷等约束锁定了 "
-        "{locked:,.0f} 公顷土地，最多 {buildable:,.0f} 公顷可转为建设用地，用地转换上限为 "
+        "{locked:,.0f} 公顷土地，最多 {buildable:,.0f} 公顷可转为建设用地，转换总量上限为 "
         "{budget:,.0f} 公顷。相互冲突的指标：",
         "Infeasible: the farmland quota of {quota:,.0f} ha, the ecological red line of "
         "{red_line:,.0f} ha and the other locks leave {locked:,.0f} ha unchangeable; at most "
