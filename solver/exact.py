@@ -137,7 +137,9 @@ def _start_price(inst: Instance, row: SideRow) -> float:
     w = np.abs(row.weight[inst.mutable]).astype(float)
     c = np.abs(inst.coef[inst.mutable]).astype(float)
     on = w > 0
-    return float(np.median(c[on] / w[on])) if on.any() else 1.0
+    ratio = c[on] / w[on]
+    ratio = ratio[ratio > 0]  # a zero start would never grow (e.g. a feasibility check)
+    return float(np.median(ratio)) if ratio.size else 1.0
 
 
 # ----- the phase ----------------------------------------------------------------------------
