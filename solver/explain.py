@@ -23,13 +23,15 @@ from solver.instance import AREA_SCALE, GRAIN_SCALE, Instance, build_instance
 from solver.landscape import Landscape
 from solver.model import AllocationModel, run_search, solve_quietly
 from solver.rules import SlackPenalty, constraint_rules
-from solver.scenario import Scenario, ScenarioError, documented_keys
+from solver.scenario import Scenario, ScenarioError, lever_specs
 from solver.targets import AreaTarget
 from wording import both, translate
+from wording import levers as lever_words
 
 #: Share of the time left for verifying the exact joint suggestion (the rest: widened by a
 #: parcel, when whole parcels leave the exact one short).
 VERIFY_SHARE = 2.0 / 3.0
+LEVER_SPECS = {spec.key: spec for spec in lever_specs()}
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ def _labels(row: _LeverRow) -> tuple[str, str]:
     catalogue."""
     if row.target is not None:
         return row.target.lever.label_zh, row.target.lever.label_en
-    return both(f"lever_side.{row.key}")
+    return lever_words.names(row.key)
 
 
 def _shortfall(inst: Instance, key: str, units: int) -> float:
@@ -442,17 +444,18 @@ def _boundary_rule_fix(landscape: Landscape, scenario: Scenario, ctx: dict[str, 
     relaxed = scenario.with_value(key, False)
     if not solve_quietly(landscape, relaxed, max(deadline - time.monotonic(), 1.0)):
         return ()
-    return (Suggestion(key, *both(key), current=True, suggested=False, unit="bool",
+    return (Suggestion(key, *lever_words.names(key), current=True, suggested=False, unit="bool",
                        shortfall=0.0, verified=True),)
 
 
 def _in_range(s: Suggestion) -> bool:
-    """Whether a suggested value lies inside the lever's documented range."""
-    spec = {row["key"]: row for row in documented_keys()}.get(s.key)
+    """Whether a suggested value lies inside the lever's valid range (a region's entry:
+    the range of its per-region lever)."""
+    spec = LEVER_SPECS.get(".".join(s.key.split(".")[:2]))
     if spec is None or isinstance(s.suggested, bool):
         return True
-    lo, hi = spec.get("lo"), spec.get("hi")
-    return (lo is None or s.suggested >= lo) and (hi is None or s.suggested <= hi)
+    return ((spec.lo is None or s.suggested >= spec.lo)
+            and (spec.hi is None or s.suggested <= spec.hi))
 
 
 def _verified(landscape: Landscape, scenario: Scenario, inst: Instance,

@@ -37,7 +37,8 @@ from solver.period_model import (
 )
 from solver.periods import PeriodScenario
 from solver.scenario import ScenarioError
-from wording import both, translate
+from wording import levers as lever_words
+from wording import translate
 
 #: Share of the explanation's time for the soft re-solve; the rest verifies its suggestion.
 SOFT_SHARE = 0.6
@@ -127,7 +128,7 @@ def _cap_suggestion(model: PeriodModel, t: int, units: int) -> Suggestion:
     pct = model.ps.periods[t].max_period_changed_pct or 0.0
     limit = int(np.floor(pct / 100.0 * total + 1e-9))
     suggested = math.ceil(1000.0 * (limit + units) / max(total, 1) - 1e-9) / 10
-    return Suggestion(CAP_KEY, *both("lever_period_cap"),
+    return Suggestion(CAP_KEY, *lever_words.names("periods.max_period_changed_pct"),
                       pct, suggested, "%", round(units / AREA_SCALE, 2))
 
 

@@ -79,13 +79,6 @@ PER_REGION: dict[str, str] = {
 }
 REGION_NAME: Pair = ("{region}{name}", "{name} of {region}")
 REGION_LABEL: Pair = ("分乡镇{name}", "{name} by township")
-#: Old keys for a lever's name, still asked for by solver.explain (side rules) and
-#: solver.period_explain; they read the lever's one entry.
-NAME_ALIASES: dict[str, str] = {
-    "lever_side.farmland.balance": "farmland.balance",
-    "lever_side.conversion.max_changed_pct": "conversion.max_changed_pct",
-    "lever_period_cap": "periods.max_period_changed_pct",
-}
 #: Words of a lever's choices and of a demand-table row.
 OTHER: dict[str, Pair] = {
     "red_line_locked": ("锁定现状用途", "locked to current use"),
@@ -171,7 +164,6 @@ def _text() -> dict[str, Pair]:
     text: dict[str, Pair] = {key: labels(key) for key in keys}
     text |= {f"lever.{key}": names(key) for key in keys}
     text |= {help_key(key): LEVERS[key].help for key in LEVERS if help_key(key)}
-    text |= {alias: names(key) for alias, key in NAME_ALIASES.items()}
     return text | OTHER
 
 

@@ -64,11 +64,6 @@ def test_a_label_is_the_name_with_its_unit():
         "耕地占补平衡", "Cropland requisition–compensation balance")
 
 
-def test_the_explanations_old_keys_read_the_levers_one_name():
-    for alias, key in lever_words.NAME_ALIASES.items():
-        assert wording.TEXT[alias] == lever_words.names(key), alias
-
-
 # ----- ranges ----------------------------------------------------------------------------
 @pytest.mark.parametrize("key", [k for k, s in SPECS.items() if s.widget is not None])
 def test_a_widget_offers_a_range_inside_the_valid_range(key):
