@@ -91,30 +91,45 @@ def solve(landscape: Landscape, scenario: Scenario,
 def build_result(model: AllocationModel, search: _Search, status: Status, phases: list[str],
                  wall: float, explanation: Explanation | None) -> AllocationResult:
     """Assemble the typed result; the assignment only for OPTIMAL / FEASIBLE."""
-    inst, scale = model.instance, model.instance.obj_scale
+    inst = model.instance
     land = inst.landscape
-    ok = status in (Status.OPTIMAL, Status.FEASIBLE)
-    a = search.assignment if ok else None
-    bound = search.bound_units()
+    common = _search_fields(model, search, status, phases, wall, explanation, "solve")
+    a = common["assignment"]
     by_class, by_region = area_tables(land, a)
     changed = (a != land.current) if a is not None else np.zeros(land.n_parcels, bool)
-    objective = search.objective_units / scale if ok else None
-    best_bound = bound / scale if bound is not None and status != Status.INFEASIBLE else None
-    msg_en, msg_zh = _status_messages(status, explanation)
     return AllocationResult(
-        status=status, objective=objective, best_bound=best_bound,
-        gap=relative_gap(objective, best_bound) if ok else None, wall_time_s=wall,
-        time_to_first_s=search.first_s if ok else None, assignment=a,
-        n_parcels=land.n_parcels, n_mutable=int(inst.mutable.sum()),
-        n_variables=model.n_variables, n_constraints=model.n_constraints,
+        **common, n_parcels=land.n_parcels, n_mutable=int(inst.mutable.sum()),
         terms=term_values(land, inst.scenario, a) if a is not None else {},
         area_by_class_ha=by_class, area_by_region_class_ha=by_region,
         changed_parcels=int(changed.sum()),
         changed_area_ha=round(float(land.area_ha[changed].sum()), 4),
-        explanation=explanation,
-        lp_bound=search.lp_bound / scale if search.lp_bound is not None else None,
-        phases=tuple(phases), message=msg_en, message_zh=msg_zh,
         targets=target_table(inst, a))
+
+
+def _search_fields(model: AllocationModel, search: _Search, status: Status,
+                   phases: list[str], wall: float,
+                   explanation: Explanation | PeriodExplanation | None, words: str
+                   ) -> dict:
+    """The fields every result takes from the search: status, objective, bound and gap in
+    points, times, the assignment (only with a solution), phases and the status message
+    (the explanation's, or the catalogue's ``{words}_{status}``)."""
+    scale = model.instance.obj_scale
+    ok = status in (Status.OPTIMAL, Status.FEASIBLE)
+    bound = search.bound_units()
+    objective = search.objective_units / scale if ok else None
+    best_bound = bound / scale if bound is not None and status != Status.INFEASIBLE else None
+    if explanation is not None:
+        msg_en, msg_zh = explanation.message_en, explanation.message_zh
+    else:
+        msg_zh, msg_en = both(f"{words}_{status}")
+    return {"status": status, "objective": objective, "best_bound": best_bound,
+            "gap": relative_gap(objective, best_bound) if ok else None, "wall_time_s": wall,
+            "time_to_first_s": search.first_s if ok else None,
+            "assignment": search.assignment if ok else None,
+            "n_variables": model.n_variables, "n_constraints": model.n_constraints,
+            "explanation": explanation,
+            "lp_bound": search.lp_bound / scale if search.lp_bound is not None else None,
+            "phases": tuple(phases), "message": msg_en, "message_zh": msg_zh}
 
 
 def target_table(inst: Instance, assignment: np.ndarray | None) -> tuple[dict, ...]:
@@ -131,13 +146,6 @@ def target_table(inst: Instance, assignment: np.ndarray | None) -> tuple[dict, .
             "after_ha": None if after is None else after / scale,
             "met": None if after is None else t.slack(after) == 0})
     return tuple(rows)
-
-
-def _status_messages(status: Status, explanation: Explanation | None) -> tuple[str, str]:
-    if explanation is not None:
-        return explanation.message_en, explanation.message_zh
-    zh, en = both(f"solve_{status}")
-    return en, zh
 
 
 # ----- several periods, jointly ------------------------------------------------------------
@@ -157,34 +165,18 @@ def _solution_fields(land: Landscape, ps: PeriodScenario, a: np.ndarray | None) 
     }
 
 
-def _period_messages(status: Status, explanation: PeriodExplanation | None) -> tuple[str, str]:
-    if explanation is not None:
-        return explanation.message_en, explanation.message_zh
-    zh, en = both(f"periods_{status}")
-    return en, zh
-
-
 def build_period_result(model: PeriodModel, search: _Search, status: Status,
                         phases: list[str], wall: float,
                         explanation: PeriodExplanation | None) -> PeriodResult:
     """Assemble the typed result; assignment and per-period tables only with a solution."""
-    land, ps, scale = model.instance.landscape, model.ps, model.instance.obj_scale
-    ok = status in (Status.OPTIMAL, Status.FEASIBLE)
-    a = search.assignment.astype(np.int32) if ok else None
-    bound = search.bound_units()
-    objective = search.objective_units / scale if ok else None
-    best_bound = bound / scale if bound is not None and status != Status.INFEASIBLE else None
-    msg_en, msg_zh = _period_messages(status, explanation)
+    land, ps = model.instance.landscape, model.ps
+    common = _search_fields(model, search, status, phases, wall, explanation, "periods")
+    if common["assignment"] is not None:
+        common["assignment"] = common["assignment"].astype(np.int32)
     return PeriodResult(
-        status=status, objective=objective, best_bound=best_bound,
-        gap=relative_gap(objective, best_bound) if ok else None, wall_time_s=wall,
-        time_to_first_s=search.first_s if ok else None, assignment=a,
-        period_names=ps.names, years=tuple(p.year for p in ps.periods),
+        **common, period_names=ps.names, years=tuple(p.year for p in ps.periods),
         weights=tuple(p.weight for p in ps.periods), n_parcels=land.n_parcels,
-        n_variables=model.n_variables, n_constraints=model.n_constraints,
-        explanation=explanation, lp_bound=None if search.lp_bound is None
-        else search.lp_bound / scale, phases=tuple(phases), message=msg_en, message_zh=msg_zh,
-        **_solution_fields(land, ps, a))
+        **_solution_fields(land, ps, common["assignment"]))
 
 
 def solve_periods(landscape: Landscape, period_scenario: PeriodScenario,
