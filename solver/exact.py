@@ -142,16 +142,26 @@ def _start_price(inst: Instance, row: SideRow) -> float:
     return float(np.median(ratio)) if ratio.size else 1.0
 
 
+#: Share of the extra time (up to ``last_resort``) that price rounds may take while no
+#: allocation meets every rule: a residual from prices that still break a side row frees
+#: tens of thousands of parcels and fails (Wuhan 90 m), one from holding prices ~400.
+PRICE_SHARE = 0.8
+
+
 # ----- the phase ----------------------------------------------------------------------------
 def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float,
                 with_compactness: bool, residual: ResidualSolver,
-                close_gap: bool = True) -> ExactOutcome:
+                close_gap: bool = True, last_resort: float | None = None) -> ExactOutcome:
     """Run the flow / price / residual search until the target gap or ``deadline``.
 
     ``residual(instance, config, budget_s, hint, t0)`` solves a restricted instance exactly
     (CP-SAT, from ``solver.model``) and returns (assignment, objective units) or None.
     ``close_gap``: solve a residual that ends above the target gap once more to its optimum
-    (never with compactness, whose bound the residual cannot approach).
+    (never with compactness, whose bound the residual cannot approach). ``last_resort``: a
+    later deadline for the price rounds and the repair while no allocation meets every rule
+    yet (the price rounds can use up ``deadline`` on large stores: Wuhan at 90 m with a
+    demand table took 9 s of a 30 s limit for three flows, and the search then had nothing
+    to start from).
     """
     out = ExactOutcome()
     nested, crossing = split_targets(inst)
@@ -175,8 +185,9 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         _offer(inst, out, candidates[-1], rows, t0)
         if not bad:  # split parcels (if any) are closed by the residual repair
             break
-        if time.monotonic() > deadline:
-            break
+        if time.monotonic() > (deadline if out.assignment is not None or last_resort is None
+                               else deadline + PRICE_SHARE * max(last_resort - deadline, 0)):
+            break  # without an allocation yet, most of the extra time for prices
         last_violating = candidates[-1]
         for p in prices:
             p.update(p.violated(a), _start_price(inst, p.row))
@@ -189,6 +200,8 @@ def exact_phase(inst: Instance, config: SolverConfig, deadline: float, t0: float
         best_bound = min(best_bound, bound)
         candidates.append(flow)
     out.bound_units = best_bound - inst.status_quo_units
+    if out.assignment is None and last_resort is not None:
+        deadline = max(deadline, last_resort)
     _repair(inst, config, out, candidates, last_violating, rows, deadline, t0, residual,
             close_gap and not with_compactness)
     return out

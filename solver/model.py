@@ -468,7 +468,8 @@ def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
     compact = model.instance.has_compactness
     share = 0.3 if compact else 0.8
     out = exact_phase(model.instance, config, search.t0 + share * config.time_limit_s,
-                      search.t0, compact, _solve_restricted)
+                      search.t0, compact, _solve_restricted,
+                      last_resort=search.t0 + 0.9 * config.time_limit_s)
     phases.append("flow:infeasible" if out.infeasible else
                   f"flow:{out.flow_solves}x,residual:{out.residual_parcels}")
     if out.infeasible:
