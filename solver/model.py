@@ -59,6 +59,10 @@ MAX_SEARCH_PAIRS = 8_000_000
 #: compactness search: HiGHS did not finish it in 12 s on Wuhan at 300 m (140k pairs) and
 #: took about 1 s on the demo county.
 MAX_LP_PAIRS = 100_000
+#: Changeable pairs above which the LP without compactness is not tried after the exact
+#: core: on Wuhan at 120 m (≈ 1 million pairs) HiGHS did not finish it in 34 s, and a 30 s
+#: solve with a demand table ran 47.6 s and 2.4 GB waiting for it.
+MAX_LINEAR_LP_PAIRS = 500_000
 #: CP-SAT's deterministic-time budget of one compactness polish window: ~3 s of wall time
 #: for 1,000 Wuhan cells on the 2-core machine.
 WINDOW_DETERMINISTIC_S = 5.0
@@ -424,6 +428,10 @@ def run_search(model: AllocationModel, config: SolverConfig, hint: np.ndarray | 
         _exact_phase(model, config, search, phases, on_progress)
         gap = search.gap(model.instance.obj_scale)
         if search.proven_infeasible or (gap is not None and gap <= target):
+            return search, phases
+        if (not model.instance.has_compactness and search.assignment is not None
+                and model.instance.changeable_pairs > MAX_LINEAR_LP_PAIRS):
+            phases.append("lp skipped: too large")  # it would overrun the limit, not help
             return search, phases
         if model.instance.has_compactness and search.assignment is not None:
             if model.too_large_for_search:  # Wuhan 30 m: ~1 s per step, 9.7 GB, no gain
