@@ -69,7 +69,7 @@ LEVERS: dict[str, Words] = {
     "solver.target_gap_pct": Words(("目标最优性差距", "Target optimality gap"), ("%", "%")),
     # a period plan's own lever (solver.periods.Period.max_period_changed_pct)
     "periods.max_period_changed_pct": Words(
-        ("规划期内用地转换上限", "conversion cap within the period"), PCT_OF_AREA),
+        ("本期转换上限", "conversion cap within the period"), PCT_OF_AREA),
 }
 #: Per-region lever → the whole-area lever it is named after.
 PER_REGION: dict[str, str] = {
