@@ -138,7 +138,7 @@ def _start_price(inst: Instance, row: SideRow) -> float:
     c = np.abs(inst.coef[inst.mutable]).astype(float)
     on = w > 0
     ratio = c[on] / w[on]
-    ratio = ratio[ratio > 0]  # a zero start would never grow (e.g. a feasibility check)
+    ratio = ratio[ratio > 0]  # a zero start never grows (rows over parcels scoring 0)
     return float(np.median(ratio)) if ratio.size else 1.0
 
 

@@ -358,11 +358,14 @@ def _assignment(inst: Instance, mutable_idx: np.ndarray, rows: np.ndarray, cls: 
     return assignment, split
 
 
-def _digest(cells: np.ndarray, costs: np.ndarray, area: np.ndarray, mix: np.ndarray
-            ) -> np.ndarray:
-    """One integer per parcel from its arcs (wrapping multiply-add); equal arcs, equal digest.
-    Different arcs may collide: :meth:`_Groups.of` checks every member against its group."""
-    key = np.column_stack([cells, costs, area]).astype(np.int64)
+def _arc_keys(cells: np.ndarray, costs: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """One row per parcel: its cells, unit costs and area (what its arcs are made of)."""
+    return np.column_stack([cells, costs, area]).astype(np.int64)
+
+
+def _digest(key: np.ndarray, mix: np.ndarray) -> np.ndarray:
+    """One integer per row (wrapping multiply-add); equal rows, equal digest. Different rows
+    may collide: :meth:`_Groups.of` checks every member against its group."""
     with np.errstate(over="ignore"):
         return (key * mix).sum(axis=1)
 
@@ -391,13 +394,12 @@ class _Groups:
         """The groups, or None when merging would not shrink the network by ``GROUP_GAIN``."""
         mix = np.random.default_rng(0).integers(1, 2**62, 2 * cells.shape[1] + 1) | 1
         sample = np.linspace(0, area.size - 1, min(area.size, GROUP_SAMPLE)).astype(np.int64)
-        if np.unique(_digest(cells[sample], costs[sample], area[sample], mix)).size \
-                * GROUP_GAIN > sample.size:
+        sampled = _arc_keys(cells[sample], costs[sample], area[sample])
+        if np.unique(_digest(sampled, mix)).size * GROUP_GAIN > sample.size:
             return None
-        key = np.column_stack([cells, costs, area]).astype(np.int64)
-        _, first, inverse, count = np.unique(_digest(cells, costs, area, mix),
-                                             return_index=True, return_inverse=True,
-                                             return_counts=True)
+        key = _arc_keys(cells, costs, area)
+        _, first, inverse, count = np.unique(_digest(key, mix), return_index=True,
+                                             return_inverse=True, return_counts=True)
         if first.size * GROUP_GAIN > area.size or not (key == key[first[inverse]]).all():
             return None
         return cls(inverse.ravel(), first, count.astype(np.int64))

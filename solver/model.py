@@ -60,7 +60,7 @@ MAX_SEARCH_PAIRS = 8_000_000
 #: took about 1 s on the demo county.
 MAX_LP_PAIRS = 100_000
 #: Changeable pairs above which the LP without compactness is not tried after the exact
-#: core: on Wuhan at 120 m (≈ 1 million pairs) HiGHS did not finish it in 34 s, and a 30 s
+#: core: on Wuhan at 120 m (194,023 changeable cells) HiGHS did not finish it in 34 s, and a 30 s
 #: solve with a demand table ran 47.6 s and 2.4 GB waiting for it.
 MAX_LINEAR_LP_PAIRS = 500_000
 #: CP-SAT's deterministic-time budget of one compactness polish window: ~3 s of wall time

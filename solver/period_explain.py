@@ -206,7 +206,7 @@ def _verified(landscape: Landscape, ps: PeriodScenario, model: PeriodModel,
     step = max(int(inst.area[inst.mutable].max(initial=0)) for inst in model.instances)
     first = _suggestions(model, slacks, 0)
     for extra in (0, step):
-        trial = _suggestions(model, slacks, extra)
+        trial = _suggestions(model, slacks, extra) if extra else first
         try:
             relaxed = relaxed_period_scenario(ps, PeriodExplanation("", "", trial))
         except ScenarioError:  # widened past a lever's allowed range
