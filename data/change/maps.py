@@ -186,19 +186,20 @@ def restricted_cells(cells: CellGrid, mask_path: Path, mapping: Mapping) -> np.n
     return 2 * n_restricted > cells.blocks.count(ref.valid)[cells.cells]
 
 
-def map_drivers(cells: CellGrid, state: ClassMap, neighbourhood: bool = True) -> pd.DataFrame:
+def map_drivers(cells: CellGrid, state: ClassMap, neighbourhood: bool = True,
+                radii: tuple[int, ...] = SHARE_RADII_CELLS) -> pd.DataFrame:
     """Drivers that depend on the map: class, distance to and neighbourhood shares of each class.
 
     Distances are between cell centres (Euclidean, metres); shares count the cells' class
-    shares within a disk of radius r cells, cells outside the study area left out
-    (``neighbourhood=False`` leaves the shares out, to measure what they add).
+    shares within a disk of each radius in ``radii`` (cells), cells outside the study area left
+    out (``neighbourhood=False`` leaves the shares out, to measure what they add).
     """
     table = pd.DataFrame({"class": state.cls.astype(np.float32)})
     majority = cells.to_grid(state.cls.astype(np.int16), -1)
     inside = cells.to_grid(np.ones(len(cells.cells), dtype=np.float32), 0.0)
     for k, key in enumerate(cells.class_keys):
         table[f"dist_{key}_m"] = _distance_to(majority == k, cells)
-    for radius in SHARE_RADII_CELLS if neighbourhood else ():
+    for radius in radii if neighbourhood else ():
         disk = _disk(radius)
         known = signal.fftconvolve(inside, disk, mode="same")
         for k, key in enumerate(cells.class_keys):

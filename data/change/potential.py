@@ -81,8 +81,8 @@ class PotentialModel:
 
 def fit_potential(drivers: pd.DataFrame, end_class: np.ndarray, class_keys: tuple[str, ...],
                   categorical: tuple[str, ...] = ("class",), seed: int = 0,
-                  max_rows: int = MAX_TRAINING_ROWS, rounds: int = BOOSTING_ROUNDS
-                  ) -> PotentialModel:
+                  max_rows: int = MAX_TRAINING_ROWS, rounds: int = BOOSTING_ROUNDS,
+                  params: dict | None = None) -> PotentialModel:
     """Learn ``P(end class | drivers)`` from the cells of a start map.
 
     Parameters
@@ -99,6 +99,8 @@ def fit_potential(drivers: pd.DataFrame, end_class: np.ndarray, class_keys: tupl
         Sampling and boosting seed.
     max_rows, rounds : int
         Training sample size and boosting rounds.
+    params : dict, optional
+        LightGBM parameters that replace the defaults (:data:`PARAMS`), e.g. to compare models.
 
     Returns
     -------
@@ -117,8 +119,8 @@ def fit_potential(drivers: pd.DataFrame, end_class: np.ndarray, class_keys: tupl
     # Boosting stops when the log loss of cells it does not learn from stops falling: change is
     # rare, and an over-fitted model is sure of itself where it should not be.
     check = lgb.Dataset(matrix[stop], end_class[stop], reference=data)
-    booster = lgb.train(PARAMS | {"num_class": len(class_keys), "seed": seed}, data,
-                        num_boost_round=rounds, valid_sets=[check],
+    chosen = PARAMS | (params or {}) | {"num_class": len(class_keys), "seed": seed}
+    booster = lgb.train(chosen, data, num_boost_round=rounds, valid_sets=[check],
                         callbacks=[lgb.early_stopping(EARLY_STOP_ROUNDS, verbose=False)])
     seconds = time.perf_counter() - started
     probabilities = booster.predict(matrix[test], num_threads=THREADS,

@@ -182,6 +182,26 @@ def test_potential_learns_that_built_land_grows_next_to_built_land(planted: dict
     assert model.training["rows"] > 0.6 * len(cells.cells)
 
 
+def test_share_radii_and_model_parameters_can_be_chosen(planted: dict) -> None:
+    """The variants benchmark compares other radii and LightGBM parameters through these."""
+    p = planted["paths"]
+    cells, per_pixel = maps.open_grid([p["A"], p["B"]], maps.load(p["mapping"]), 30.0)
+    start, end = (maps.class_map(cells, index, path)
+                  for index, path in zip(per_pixel, (p["A"], p["B"]), strict=True))
+    drivers = maps.map_drivers(cells, start, radii=(2, 5))
+    shares = sorted(c for c in drivers.columns if c.startswith("share_built_"))
+    assert shares == ["share_built_r2", "share_built_r5"]
+    wide, narrow = drivers["share_built_r5"], drivers["share_built_r2"]
+    assert wide.std() < narrow.std()                      # a wider disk averages more
+
+    small = fit_potential(drivers, end.cls.astype(int), cells.class_keys, seed=0, rounds=20,
+                          params={"num_leaves": 3})
+    trees = small.booster.dump_model()["tree_info"]
+    assert max(tree["num_leaves"] for tree in trees) <= 3
+    default = fit_potential(drivers, end.cls.astype(int), cells.class_keys, seed=0, rounds=20)
+    assert max(tree["num_leaves"] for tree in default.booster.dump_model()["tree_info"]) > 3
+
+
 # ---- validation of B → C --------------------------------------------------------------------
 
 def test_learned_allocation_beats_random_and_null(validation) -> None:
