@@ -217,6 +217,28 @@ class BlockPart:
     cross_hint: np.ndarray
     row_share: np.ndarray  # how much of each coupling row the master put in this block
 
+    def __sizeof__(self) -> int:
+        return array_bytes(self)
+
+
+def array_bytes(value: object, depth: int = 4) -> int:
+    """Bytes of the arrays ``value`` holds (through attributes, lists, tuples and dicts).
+
+    Dask sizes a task's result by ``sys.getsizeof``, which sees a few hundred bytes in a block
+    holding hundreds of megabytes of arrays; with the true size a worker over its memory limit
+    spills the finished blocks it keeps for the bound step to disk instead of growing.
+    """
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if depth == 0:
+        return 0
+    if isinstance(value, (list, tuple)):
+        return sum(array_bytes(v, depth - 1) for v in value)
+    if isinstance(value, dict):
+        return sum(array_bytes(v, depth - 1) for v in value.values())
+    fields = getattr(value, "__dict__", None)
+    return 0 if fields is None else sum(array_bytes(v, depth - 1) for v in fields.values())
+
 
 def sub_landscape(land: Landscape, parcels: np.ndarray, name: str) -> Landscape:
     """The parcels ``parcels`` as a landscape of one region (edges inside it only)."""
@@ -417,6 +439,9 @@ class BlockSolve:
     phases: tuple[str, ...]
     prices: np.ndarray  # net price of each of the block's rows at its best bound
     dual: PottsDual | None = None
+
+    def __sizeof__(self) -> int:
+        return array_bytes(self)
 
 
 def solve_block(part: BlockPart, config: SolverConfig) -> BlockSolve:
