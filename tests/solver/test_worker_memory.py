@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import dask
 import numpy as np
 from dask.sizeof import sizeof
@@ -26,7 +29,10 @@ def test_array_bytes_reaches_arrays_inside_lists_and_objects() -> None:
     assert array_bytes(Holder()) == 10 * 8 + 5 * 4
 
 
-def test_local_workers_have_a_memory_limit_and_are_never_paused_or_killed() -> None:
+def test_local_workers_have_a_memory_limit_and_are_never_paused_or_killed(monkeypatch) -> None:
+    # Worker processes are spawned, which re-runs the parent's __main__; in the whole suite that
+    # can be a script another test left behind (Streamlit's AppTest), so spawn from a bare one.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     assert local_worker_memory(1) <= LOCAL_WORKER_MEMORY_GIB * 2**30
     with cluster(n_workers=1) as client:
         limits = [w["memory_limit"] for w in client.scheduler_info()["workers"].values()]
