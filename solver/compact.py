@@ -13,7 +13,9 @@ compactness) and only ever replaces it by a better feasible one:
    relaxation. Every evaluated bound is valid; the smallest is kept.
 2. **Repair.** The forests' majority labels nearly meet the targets; the exact core re-solves
    the allocation with each parcel's neighbour reward under those labels added to its
-   coefficients (a linearisation), which meets every target and side row exactly.
+   coefficients (a linearisation), which meets every target and side row exactly. Before
+   the first bound step, up to :data:`START_REPAIRS` repairs linearised at the incumbent
+   itself lift the exact core's start while each one improves it.
 3. **Polish.** Parcels where the forests still disagree or the repair moved, with two rings
    of neighbours, are re-solved by CP-SAT on the identical model with everything else fixed,
    in windows of at most :data:`WINDOW_CELLS` parcels.
@@ -57,6 +59,7 @@ WindowSolver = Callable[[Instance, np.ndarray, np.ndarray, float],
 MAX_FORESTS = 8
 REPAIR_EVERY = 50  # subgradient iterations between two Lagrangian repairs (at first)
 MAX_REPAIR_INTERVAL = 4  # at most this many blocks between repairs
+START_REPAIRS = 3  # repairs linearised at the incumbent before the first subgradient step
 ROUND_ITERATIONS = (400, 200)  # subgradient iterations before the first / later polishes
 MAX_ROUNDS = 8
 MIN_ROUND_PROGRESS = 0.02  # a round closing less of the gap ends the search
@@ -364,7 +367,7 @@ class CompactOutcome:
     iterations: int = 0
     repairs: int = 0
     repair_interval: int = 1  # blocks of REPAIR_EVERY steps between two repairs
-    repair_s: float = 0.0  # the longest repair so far (or the exact core's time)
+    repair_s: float = 0.0  # the longest repair so far (the exact core's time before one)
     windows: int = 0
     log: list[str] = field(default_factory=list)
     #: The decomposition bound's state, kept so that a caller can re-price it (a regional
@@ -430,6 +433,8 @@ def compact_search(inst: Instance, config: SolverConfig, start: np.ndarray, dead
     t0 = time.monotonic()
     moved = np.zeros(inst.mutable.shape, bool)
     out.repair_s = repair_s
+    _warm_start(inst, config, out, clock, residual, offer)
+    out.log.append(f"warm:{out.repairs}r@{time.monotonic() - t0:.1f}s")
     for round_no in range(MAX_ROUNDS):
         if clock.left() <= 0 or gap() <= target:
             break
@@ -484,10 +489,7 @@ def _dual_round(inst: Instance, config: SolverConfig, dual: PottsDual, out: Comp
         if clock.left() < out.repair_s:  # it would overrun the limit
             break
         labels = dual.majority()
-        t = time.monotonic()
-        repaired = lagrangian_repair(inst, config, labels, clock.deadline, residual)
-        out.repair_s = max(out.repair_s, time.monotonic() - t)
-        out.repairs += 1
+        repaired = _timed_repair(inst, config, labels, clock, residual, out)
         before = out.objective_units
         offer(repaired)
         if out.objective_units == before:
@@ -495,6 +497,38 @@ def _dual_round(inst: Instance, config: SolverConfig, dual: PottsDual, out: Comp
         if repaired is not None:
             moved = repaired != labels
     return moved
+
+
+def _timed_repair(inst: Instance, config: SolverConfig, labels: np.ndarray, clock: _Clock,
+                  residual: ResidualSolver, out: CompactOutcome) -> np.ndarray | None:
+    """:func:`lagrangian_repair` at ``labels``, its seconds kept in ``out.repair_s``."""
+    t = time.monotonic()
+    repaired = lagrangian_repair(inst, config, labels, clock.deadline, residual)
+    took = time.monotonic() - t
+    # the exact core's time stands in until a repair is measured: a repair takes a fraction
+    # of it (Wuhan 30 m blocks: 1–2 s against 2–6 s alone, more on a loaded worker), and the
+    # core's figure kept the last, best repairs of a block from running
+    out.repair_s = took if out.repairs == 0 else max(out.repair_s, took)
+    out.repairs += 1
+    return repaired
+
+
+def _warm_start(inst: Instance, config: SolverConfig, out: CompactOutcome, clock: _Clock,
+                residual: ResidualSolver, offer: Callable) -> None:
+    """Repairs linearised at the incumbent itself, while each one improves it.
+
+    The exact core's start ignores compactness, and the first repairs from the dual's labels
+    often fall below it (its labels are not settled yet), which then halves the repair rate.
+    On Wuhan 30 m, 江夏区 1/6, three of these raised the start from 1,114,349 to 1,491,921
+    units in 6 s and every later repair improved on its predecessor.
+    """
+    for _ in range(START_REPAIRS):
+        if clock.left() < out.repair_s:
+            return
+        before = out.objective_units
+        offer(_timed_repair(inst, config, out.assignment, clock, residual, out))
+        if out.objective_units == before:
+            return
 
 
 def _polish(inst: Instance, out: CompactOutcome, free: np.ndarray, clock: _Clock,

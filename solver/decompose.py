@@ -485,11 +485,15 @@ def bound_block(part: BlockPart, done: BlockSolve, prices: np.ndarray,
     t0 = time.monotonic()
     inst = part.instance
     dual = done.dual if done.dual is not None else PottsDual(inst)
+    step_length = dual.gamma
     mine = np.flatnonzero(part.coupling >= 0)
     dual.pin(mine, prices[part.coupling[mine]])
     rows, values = shift
     if rows.size:
         dual.add_unary(rows, values.astype(float))
+    # the search's step length, not a full one: the re-priced point lies near the search's,
+    # and full-length steps threw it off (Wuhan 90 m, 2 blocks: global gap 2.32 % → 1.87 %)
+    dual.gamma = step_length
     a = done.assignment
     primal = float(inst.units_of(a) + inst.status_quo_units + values[
         np.arange(rows.size), a[rows]].sum())
