@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 
@@ -30,6 +31,8 @@ def test_array_bytes_reaches_arrays_inside_lists_and_objects() -> None:
 
 
 def test_local_workers_have_a_memory_limit_and_are_never_paused_or_killed(monkeypatch) -> None:
+    """Also: they run without Dask's ``MALLOC_TRIM_THRESHOLD_`` (it slowed block searches
+    by a third), with Dask's other spawn settings kept."""
     # Worker processes are spawned, which re-runs the parent's __main__; in the whole suite that
     # can be a script another test left behind (Streamlit's AppTest), so spawn from a bare one.
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
@@ -40,3 +43,6 @@ def test_local_workers_have_a_memory_limit_and_are_never_paused_or_killed(monkey
         seen = client.run(lambda: (dask.config.get("distributed.worker.memory.pause"),
                                    dask.config.get("distributed.worker.memory.terminate")))
         assert list(seen.values()) == [(False, False)]
+        env = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                  os.environ.get("OMP_NUM_THREADS")))
+        assert list(env.values()) == [(None, "1")]
