@@ -506,8 +506,8 @@ def _timed_repair(inst: Instance, config: SolverConfig, labels: np.ndarray, cloc
     repaired = lagrangian_repair(inst, config, labels, clock.deadline, residual)
     took = time.monotonic() - t
     # the exact core's time stands in until a repair is measured: a repair takes a fraction
-    # of it (Wuhan 30 m blocks: 1–2 s against 2–6 s alone, more on a loaded worker), and the
-    # core's figure kept the last, best repairs of a block from running
+    # of it (Wuhan 30 m blocks alone: 0.8–3.5 s against 2.2–6.1 s), and the core's figure
+    # kept the last, best repairs of a block from running
     out.repair_s = took if out.repairs == 0 else max(out.repair_s, took)
     out.repairs += 1
     return repaired
