@@ -61,6 +61,8 @@ ROUND_SHARE = 0.85
 NEXT_ROUND_SHARE = 0.25
 #: Share of the time limit the master (the exact core on the whole area) may take.
 MASTER_SHARE = 0.4
+#: Repairs of the whole area after each round at most (each while the last one improved).
+WHOLE_AREA_REPAIRS = 3
 #: A block whose worker fails this many times (Dask counts dead workers too) stops the run.
 ALLOWED_FAILURES = 3
 #: Passes over the blocks at most; each after the first starts from a new split of the
@@ -226,38 +228,72 @@ def solve_distributed(landscape: Landscape, scenario: Scenario, client: object,
     best = _Round(None, None, float(master.bound_units), {"master": float(master.bound_units)},
                   [])
     split, target = master.assignment, config.target_gap_pct / 100.0
-    rounds, log, repair_s = 0, [], 0.0
+    rounds, log = 0, []
+    estimate = master_s  # a whole-area repair is about one exact core (Wuhan 30 m: 34 s, 31 s)
     while rounds < (MAX_ROUNDS if inst.has_compactness else 1):
         rounds += 1
         started = time.monotonic()
         left = config.time_limit_s - (started - t0)
         done = _round(client, inst, blocks, split, config, ROUND_SHARE * left, workers, master,
                       t0, on_progress)
-        log.append({"repair_s": repair_s, "block_s": [r["seconds"] for r in done.rows],
-                    "bound_s": done.bound_s, "objective_units": done.objective,
-                    "bound_units": done.bound, "wall_s": time.monotonic() - started})
         improved = best.objective is None or done.objective > best.objective
         best = best.merge(done)
+        met = relative_gap(best.objective / inst.obj_scale, best.bound / inst.obj_scale
+                           ) <= target
+        repaired, repairs_s, repairs_units = (_repairs(inst, config, best, t0, estimate)
+                                              if inst.has_compactness and not met
+                                              else (best, [], []))
+        estimate = max(repairs_s, default=estimate)
+        log.append({"block_s": [r["seconds"] for r in done.rows], "bound_s": done.bound_s,
+                    "objective_units": done.objective, "bound_units": done.bound,
+                    "repairs_s": repairs_s, "repairs_units": repairs_units,
+                    "repaired_units": repaired.objective,
+                    "wall_s": time.monotonic() - started})
+        improved = improved or repaired.objective > best.objective
+        best = best.merge(repaired)
         gap = relative_gap(best.objective / inst.obj_scale, best.bound / inst.obj_scale)
         left = config.time_limit_s - (time.monotonic() - t0)
         # stop on the gap or a round that gained nothing (the same inputs stop the same
         # way); the clock only as a safety net
-        if gap <= target or not improved or left < NEXT_ROUND_SHARE * config.time_limit_s:
+        if gap <= target or not improved or left < NEXT_ROUND_SHARE * config.time_limit_s \
+                or not repairs_s:
             break
-        # the next split: the whole area's exact core with compactness linearised at the
-        # stitched allocation (each parcel rewarded for its neighbours' uses there)
-        repaired = time.monotonic()
-        split = lagrangian_repair(inst, config, done.assignment, t0 + config.time_limit_s,
-                                  _solve_restricted)
-        repair_s = time.monotonic() - repaired
-        if split is None:
-            break
+        # the next split: where the repairs left the stitched allocation
+        split = repaired.assignment
     search = _Search(t0, config.time_limit_s, assignment=best.assignment,
                      objective_units=best.objective, dual_bound=best.bound, first_s=master_s)
-    phases = [f"master:{master_s:.1f}s", f"blocks:{len(blocks)}", f"rounds:{rounds}"]
+    phases = [f"master:{master_s:.1f}s", f"blocks:{len(blocks)}", f"rounds:{rounds}",
+              f"repairs:{sum(len(r['repairs_s']) for r in log)}"]
     result = build_result(AllocationModel(inst), search, search_status(search),
                           phases, time.monotonic() - t0, None)
     return ProvinceOutcome(result, master_s, best.rows, best.bound_parts, workers, log)
+
+
+def _repairs(inst: Instance, config: SolverConfig, best: _Round, t0: float, estimate: float
+             ) -> tuple[_Round, list[float], list[int | None]]:
+    """Up to :data:`WHOLE_AREA_REPAIRS` repairs of the whole area linearised at the best
+    allocation, while each one improves it and the last one's time still fits.
+
+    Each is the exact core with every parcel rewarded for its neighbours' uses there: it
+    meets every row of the whole area, mends the seams between blocks and moves quota to the
+    blocks that value it more (Wuhan 90 m, 2 blocks: the stitched 16,138,641 units → 16,194,287
+    in 2.2 s, the global gap 1.75 % → 1.40 %). Returns the best round, and each repair's
+    seconds and objective units (None: no allocation in time).
+    """
+    deadline = t0 + config.time_limit_s
+    seconds: list[float] = []
+    gains: list[int | None] = []
+    while len(seconds) < WHOLE_AREA_REPAIRS and \
+            deadline - time.monotonic() > max(seconds, default=estimate):
+        started = time.monotonic()
+        labels = lagrangian_repair(inst, config, best.assignment, deadline, _solve_restricted)
+        seconds.append(time.monotonic() - started)
+        units = None if labels is None else inst.units_of(labels)
+        gains.append(units)
+        if units is None or units <= best.objective:
+            break
+        best = replace(best, assignment=labels, objective=units)
+    return best, seconds, gains
 
 
 @dataclass(frozen=True)

@@ -483,9 +483,12 @@ def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
     if out.infeasible:
         search.proven_infeasible = True
         return
-    if out.assignment is not None:
+    # a start better than the core's stays (a block's second round starts from where the
+    # compactness search and the whole-area repairs left it)
+    if out.assignment is not None and (search.objective_units is None
+                                       or out.objective_units > search.objective_units):
         search.assignment, search.objective_units = out.assignment, out.objective_units
-        search.first_s = out.first_s
+        search.first_s = search.first_s if search.first_s is not None else out.first_s
     search.flow_bound = out.bound_units
     if on_progress is not None and out.objective_units is not None:
         scale = model.instance.obj_scale

@@ -107,8 +107,8 @@ def projection(row: dict, workers: int) -> float:
     """Simulated wall time on ``workers``: master and repairs serial, blocks in parallel."""
     total = row["master_s"]
     for rnd in row["rounds"]:
-        total += rnd["repair_s"] + makespan(rnd["block_s"], workers) + makespan(
-            rnd["bound_s"], workers)
+        total += makespan(rnd["block_s"], workers) + makespan(rnd["bound_s"], workers) + sum(
+            rnd["repairs_s"])
     return total
 
 

@@ -178,6 +178,26 @@ def test_demo_with_compactness_is_deterministic(demo_store) -> None:
     assert runs[0].best_bound == runs[1].best_bound
 
 
+def test_a_start_better_than_the_exact_core_survives_the_exact_phase() -> None:
+    """A block's second round starts from its compact allocation: the exact core's
+    allocation (no compactness) must not replace it."""
+    from solver.synthetic import grid_landscape
+
+    land = grid_landscape(20, 20, seed=6)
+    s = Scenario.from_dict({"weights": {"compactness": 3.0},
+                            "solver": {"time_limit_s": 10.0, "workers": 1}})
+    model = AllocationModel(build_instance(land, s))
+    core = exact_start(model.instance)
+    compact, _ = run_search(model, s.solver)
+    assert compact.objective_units > model.objective_units(core)  # a better start exists
+    search = _Search(time.monotonic(), 10.0)
+    search.assignment, search.objective_units = compact.assignment, compact.objective_units
+    _exact_phase(model, s.solver, search, [], None)
+    assert np.array_equal(search.assignment, compact.assignment)
+    assert search.objective_units == compact.objective_units
+    assert search.flow_bound is not None  # the core still ran and gave its bound
+
+
 def test_models_too_large_for_the_search_keep_the_exact_core_answer(monkeypatch) -> None:
     """Above MAX_SEARCH_PAIRS (Wuhan at 30 m) the compactness search is skipped: the exact
     core's allocation comes back with its bound, and the phases say why."""

@@ -9,13 +9,22 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
 
 from solver import Status, solve
 from solver.decompose import block_parts, make_blocks
-from solver.distributed import ClusterError, check_address, cluster, solve_distributed
+from solver.distributed import (
+    WHOLE_AREA_REPAIRS,
+    ClusterError,
+    _repairs,
+    _Round,
+    check_address,
+    cluster,
+    solve_distributed,
+)
 from solver.exact import side_rows
 from solver.instance import build_instance
 from solver.synthetic import grid_landscape
@@ -80,6 +89,24 @@ def test_each_block_gets_limits_that_add_up_to_the_areas_and_the_master_meets_th
         assert all(t.slack(t.measure(b.landscape, b.area, p.start)) == 0 for t in b.targets)
         assert all(r.violation(p.start) == 0 for r in side_rows(b, []))
         assert b.allowed[np.arange(p.start.size), p.start].all()
+
+
+def test_whole_area_repairs_mend_a_stitched_allocation_and_keep_every_row() -> None:
+    """The repairs after a round: each the whole area's exact core linearised at the best
+    allocation; kept only when better, at most WHOLE_AREA_REPAIRS, every row still met."""
+    land = grid_landscape(40, 40, seed=4)
+    s = scenario(land, 2.0, time_limit=60.0)
+    inst = build_instance(land, s)
+    # the master's allocation (no compactness) stands in for a poorly stitched one
+    master = solve(land, s.with_value("weights.compactness", 0.0)).assignment
+    start = _Round(master, inst.units_of(master), np.inf, {}, [])
+    repaired, seconds, units = _repairs(inst, s.solver, start, time.monotonic(), 1.0)
+    assert 1 <= len(seconds) == len(units) <= WHOLE_AREA_REPAIRS
+    assert max(u for u in units if u is not None) == repaired.objective
+    assert repaired.objective == inst.units_of(repaired.assignment) > start.objective
+    assert check_allocation(land, s, repaired.assignment) == []
+    again, _, _ = _repairs(inst, s.solver, repaired, time.monotonic(), 1.0)
+    assert again.objective >= repaired.objective  # never worse than where it starts
 
 
 # ----- on the cluster ---------------------------------------------------------------------------
