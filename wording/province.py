@@ -27,6 +27,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "province_block": (
         "分区 {name}（{done}/{total}）完成：{seconds:.1f} 秒，{cells} 个单元。",
         "Block {name} ({done}/{total}) done: {seconds:.1f} s, {cells} cells."),
+    "province_repair": (
+        "全域修补 {done}/{most}：{seconds:.1f} 秒，目标值 {before:.3f} → {after:.3f}。",
+        "Whole-area repair {done}/{most}: {seconds:.1f} s, objective {before:.3f} → "
+        "{after:.3f}."),
     "province_bound": (
         "全局上界：{done}/{total} 个分区已定价。",
         "Global bound: {done}/{total} blocks priced."),

@@ -23,7 +23,7 @@ from solver import Landscape, Scenario
 SOLVE_WIDGET = "prov_solve"
 BLOCK_CELLS_WIDGET = "prov_block_cells"
 MIN_BLOCK_CELLS = 100
-STAGES = ("master", "block", "bound")
+STAGES = ("master", "block", "bound", "repair")
 
 
 def solve_control(t: Callable[..., str], read_only: bool, expanded: bool) -> tuple[bool, int]:
@@ -124,7 +124,7 @@ def wait_for_blocks(job: services.SolveJob, limit: float, t: Callable[..., str],
 
 
 def latest_lines(events: list, lang: str) -> list[str]:
-    """The last message of each stage reached so far (whole area, blocks, global bound), in
+    """The last message of each stage reached so far (whole area, blocks, global bound, repairs), in
     ``lang``: "分区 X (k/n) 完成" rather than a scrolling log."""
     last = {}
     for event in events:

@@ -250,6 +250,9 @@ def test_progress_lines_name_the_last_step_of_each_stage():
                                           "分区 河口镇（2/3）完成：0.5 秒，600 个单元。"]
     events.append(event("bound", "province_bound", done=1, total=3))
     assert latest_lines(events, "en")[-1] == "Global bound: 1/3 blocks priced."
+    events.append(event("repair", "province_repair", done=1, most=3, seconds=2.0,
+                        before=16.139, after=16.194))
+    assert latest_lines(events, "zh")[-1] == "全域修补 1/3：2.0 秒，目标值 16.139 → 16.194。"
 
 
 def test_a_region_canvas_shows_its_cells_alone_on_the_cropped_grid(grid_dir):

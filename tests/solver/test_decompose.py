@@ -100,7 +100,11 @@ def test_whole_area_repairs_mend_a_stitched_allocation_and_keep_every_row() -> N
     # the master's allocation (no compactness) stands in for a poorly stitched one
     master = solve(land, s.with_value("weights.compactness", 0.0)).assignment
     start = _Round(master, inst.units_of(master), np.inf, {}, [])
-    repaired, seconds, units = _repairs(inst, s.solver, start, time.monotonic(), 1.0)
+    events = []
+    repaired, seconds, units = _repairs(inst, s.solver, start, time.monotonic(), 1.0,
+                                        events.append)
+    assert [e.stage for e in events] == ["repair"] * len(seconds)
+    assert "全域修补 1/3" in events[0].message_zh
     assert 1 <= len(seconds) == len(units) <= WHOLE_AREA_REPAIRS
     assert max(u for u in units if u is not None) == repaired.objective
     assert repaired.objective == inst.units_of(repaired.assignment) > start.objective
