@@ -2,7 +2,9 @@
 
 The client solves the master (whole area, no compactness), cuts the blocks and ships each as
 plain arrays; workers solve the blocks with compactness and then price their bounds; the
-client stitches the allocation and adds up the global bound. A local cluster (one worker
+client stitches the allocation, adds up the global bound and repairs the stitched allocation
+on the whole area (compactness linearised there), which mends the seams and moves quota
+between blocks. A local cluster (one worker
 process per core) and an existing scheduler (``--scheduler tcp://HOST:PORT``: a bureau's own
 servers, Kubernetes or a batch system through Dask's deployment packages) run the same code.
 
