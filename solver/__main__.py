@@ -178,7 +178,8 @@ def solve_on_cluster(land: Landscape, scenario: Scenario, scheduler: str | None,
         out = solve_distributed(land, scenario, client, on_progress=report,
                                 max_block_cells=block_cells)
     extra = {"distributed": {"workers": out.workers, "master_s": round(out.master_s, 3),
-                             "blocks": out.blocks, "bound_parts": out.bound_parts}}
+                             "blocks": out.blocks, "bound_parts": out.bound_parts,
+                             "rounds": out.rounds}}
     return out.result, extra
 
 

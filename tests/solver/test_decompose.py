@@ -227,6 +227,9 @@ def test_cli_distributed_on_wuhan_300m_by_district_blocks(tmp_path, capsys) -> N
     assert len(blocks) >= 4
     land = load_landscape(store)
     assert sum(b["cells"] for b in blocks) == land.n_parcels
+    first = summary["distributed"]["rounds"][0]  # the repairs never lower the objective
+    assert len(first["repairs_s"]) == len(first["repairs_units"]) <= 3
+    assert first["repaired_units"] >= first["objective_units"]
     table = pd.read_parquet(tmp_path / "r.parquet")
     codes = {c: i for i, c in enumerate(land.class_codes)}
     after = table["use_after"].map(codes).to_numpy()
