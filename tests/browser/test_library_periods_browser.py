@@ -79,10 +79,20 @@ def choose(page, label: str, option: str) -> None:
 
 def click_option(page, text: str) -> None:
     """Click the open list's option whose text is ``text`` (by text, not accessible name:
-    names like "javascript:alert(1)" are the point here)."""
-    options = page.get_by_role("option")
-    options.first.wait_for(timeout=TIMEOUT_MS)
-    next(o for o in options.all() if o.inner_text().strip() == text).click()
+    names like "javascript:alert(1)" are the point here), once the list shows it: on a
+    loaded machine its options appear one render after another."""
+    deadline = time.time() + TIMEOUT_MS / 1000
+    while time.time() < deadline:
+        try:
+            match = [o for o in page.get_by_role("option").all()
+                     if o.inner_text(timeout=1_000).strip() == text]
+        except Exception:  # noqa: BLE001 - the list re-rendered mid-read: read it again
+            match = []
+        if match:
+            match[0].click()
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"no option {text!r} in the open list")
 
 
 def share_link(page, index: int = 0) -> str:
@@ -175,27 +185,45 @@ def solve_periods_page(page, url: str) -> None:
 
 
 def rename_first_period(page, name: str) -> None:
-    """Type ``name`` into the first period's name cell of the period table (retried: the
-    grid may still be laying out when first clicked on a loaded machine)."""
+    """Type ``name`` into the first period's name cell of the period table: select the cell,
+    wait for its editor to open, type, and wait for the cell to show the name (each step a
+    condition; retried while the grid is still laying out on a loaded machine)."""
     editor = page.locator("[data-testid='stDataFrame']").first
     first_cell = editor.locator("[role='gridcell']").first
     first_cell.wait_for(state="attached", timeout=TIMEOUT_MS)
-    for attempt in range(1, 6):
-        pause = 500 * attempt  # a loaded machine lays the grid out slowly
+    entry = page.locator("textarea.gdg-input")  # the grid's cell editor, open while typing
+    deadline = time.time() + TIMEOUT_MS / 1000
+    while time.time() < deadline:
         box = editor.bounding_box()
+        if box is None or box["height"] < 60:  # not laid out yet
+            page.wait_for_timeout(200)
+            continue
         # A row-marker column (~35 px), then the name column; a header row, then ~35 px rows.
         page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
-        page.wait_for_timeout(pause)
-        page.keyboard.press("Enter")  # opens the cell's editor
-        page.wait_for_timeout(pause)
+        page.keyboard.press("Enter")  # opens the selected cell's editor
+        if not until(lambda: entry.count() > 0 and entry.first.is_visible(), 5.0):
+            page.keyboard.press("Escape")
+            continue
         page.keyboard.press("Control+A")
         page.keyboard.type(name)
         page.keyboard.press("Enter")
-        page.wait_for_timeout(1000)
-        if first_cell.inner_text() == name:
+        if until(lambda: first_cell.inner_text() == name, 10.0):
             return
         page.keyboard.press("Escape")
     raise AssertionError(f"could not type into the period table: {first_cell.inner_text()!r}")
+
+
+def until(condition, seconds: float) -> bool:
+    """Poll ``condition`` every 100 ms for up to ``seconds``; whether it came true."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if condition():
+                return True
+        except Exception:  # noqa: BLE001 - an element re-rendered mid-check: look again
+            pass
+        time.sleep(0.1)
+    return False
 
 
 def test_period_plan_saves_appears_in_library_and_its_link_reproduces_it(browser, page, served):
