@@ -4,9 +4,9 @@ The client solves the master (whole area, no compactness), cuts the blocks and s
 plain arrays; workers solve the blocks with compactness and then price their bounds; the
 client stitches the allocation, adds up the global bound and repairs the stitched allocation
 on the whole area (compactness linearised there), which mends the seams and moves quota
-between blocks. A local cluster (one worker
-process per core) and an existing scheduler (``--scheduler tcp://HOST:PORT``: a bureau's own
-servers, Kubernetes or a batch system through Dask's deployment packages) run the same code.
+between blocks. A local cluster (one worker process per core) and an existing scheduler
+(``--scheduler tcp://HOST:PORT``: a bureau's own servers, Kubernetes or a batch system through
+Dask's deployment packages) run the same code.
 
 Fault tolerance is Dask's: a block whose worker dies is recomputed from its task graph on
 another worker (and a block's dual lost with a worker is recomputed from its part), and every
@@ -239,28 +239,24 @@ def solve_distributed(landscape: Landscape, scenario: Scenario, client: object,
         left = config.time_limit_s - (started - t0)
         done = _round(client, inst, blocks, split, config, ROUND_SHARE * left, workers, master,
                       t0, on_progress)
-        improved = best.objective is None or done.objective > best.objective
+        previous = best.objective
         best = best.merge(done)
-        met = relative_gap(best.objective / inst.obj_scale, best.bound / inst.obj_scale
-                           ) <= target
-        repaired, repairs_s, repairs_units = (_repairs(inst, config, best, t0, estimate,
-                                                       on_progress)
-                                              if inst.has_compactness and not met
-                                              else (best, [], []))
+        repaired, repairs_s, repairs_units = (
+            _repairs(inst, config, best, t0, estimate, on_progress)
+            if inst.has_compactness and best.gap(inst) > target else (best, [], []))
         estimate = max(repairs_s, default=estimate)
         log.append({"block_s": [r["seconds"] for r in done.rows], "bound_s": done.bound_s,
                     "objective_units": done.objective, "bound_units": done.bound,
                     "repairs_s": repairs_s, "repairs_units": repairs_units,
                     "repaired_units": repaired.objective,
                     "wall_s": time.monotonic() - started})
-        improved = improved or repaired.objective > best.objective
         best = best.merge(repaired)
-        gap = relative_gap(best.objective / inst.obj_scale, best.bound / inst.obj_scale)
+        improved = previous is None or best.objective > previous
         left = config.time_limit_s - (time.monotonic() - t0)
         # stop on the gap or a round that gained nothing (the same inputs stop the same
         # way); the clock only as a safety net
-        if gap <= target or not improved or left < NEXT_ROUND_SHARE * config.time_limit_s \
-                or not repairs_s:
+        if best.gap(inst) <= target or not improved or not repairs_s or \
+                left < NEXT_ROUND_SHARE * config.time_limit_s:
             break
         # the next split: where the repairs left the stitched allocation
         split = repaired.assignment
@@ -288,14 +284,14 @@ def _repairs(inst: Instance, config: SolverConfig, best: _Round, t0: float, esti
     """
     deadline = t0 + config.time_limit_s
     seconds: list[float] = []
-    gains: list[int | None] = []
+    objectives: list[int | None] = []
     while len(seconds) < WHOLE_AREA_REPAIRS and \
             deadline - time.monotonic() > max(seconds, default=estimate):
         started = time.monotonic()
         labels = lagrangian_repair(inst, config, best.assignment, deadline, _solve_restricted)
         seconds.append(time.monotonic() - started)
         units = None if labels is None else inst.units_of(labels)
-        gains.append(units)
+        objectives.append(units)
         before, scale = best.objective, inst.obj_scale
         if units is not None and units > before:
             best = replace(best, assignment=labels, objective=units)
@@ -305,7 +301,7 @@ def _repairs(inst: Instance, config: SolverConfig, best: _Round, t0: float, esti
               seconds=seconds[-1], before=before / scale, after=best.objective / scale)
         if best.objective == before:
             break
-    return best, seconds, gains
+    return best, seconds, objectives
 
 
 @dataclass(frozen=True)
@@ -341,6 +337,10 @@ class _Round:
     bound_parts: dict[str, float]
     rows: list[dict]
     bound_s: list[float] = field(default_factory=list)
+
+    def gap(self, inst: Instance) -> float:
+        """The proven global gap of this allocation and bound."""
+        return relative_gap(self.objective / inst.obj_scale, self.bound / inst.obj_scale)
 
     def merge(self, other: _Round) -> _Round:
         """The better allocation of the two and the smaller (valid) bound."""

@@ -488,7 +488,8 @@ def _exact_phase(model: AllocationModel, config: SolverConfig, search: _Search,
     if out.assignment is not None and (search.objective_units is None
                                        or out.objective_units > search.objective_units):
         search.assignment, search.objective_units = out.assignment, out.objective_units
-        search.first_s = search.first_s if search.first_s is not None else out.first_s
+        if search.first_s is None:
+            search.first_s = out.first_s
     search.flow_bound = out.bound_units
     if on_progress is not None and out.objective_units is not None:
         scale = model.instance.obj_scale

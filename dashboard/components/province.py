@@ -124,8 +124,8 @@ def wait_for_blocks(job: services.SolveJob, limit: float, t: Callable[..., str],
 
 
 def latest_lines(events: list, lang: str) -> list[str]:
-    """The last message of each stage reached so far (whole area, blocks, global bound, repairs), in
-    ``lang``: "分区 X (k/n) 完成" rather than a scrolling log."""
+    """The last message of each stage reached so far (whole area, blocks, global bound,
+    repairs), in ``lang``: "分区 X (k/n) 完成" rather than a scrolling log."""
     last = {}
     for event in events:
         last[event.stage] = event.message_zh if lang == "zh" else event.message_en
