@@ -22,7 +22,10 @@ INTERIM = ("/?preset=growth&weights.compactness=3&solver.time_limit_s=1"
 
 
 def gap_figure(page) -> float:
-    """The gap tile as a number (未证明 counts as infinite)."""
+    """The gap tile as a number (未证明 counts as infinite), once the page shows the tile
+    (on a busy machine the tiles are drawn a moment after the status line)."""
+    page.locator("[data-testid='stMetricLabel']").filter(has_text="最优性差距").first.wait_for(
+        timeout=120_000)
     tile = next(v for label, v in kpis(page).items() if label.startswith("最优性差距"))
     match = re.search(r"(\d+(?:\.\d+)?) %", tile)
     return float(match.group(1)) if match else float("inf")
