@@ -13,11 +13,13 @@ SOLVE_TIMEOUT_MS = 120_000
 
 
 def wait_idle(page, timeout_ms: int = SOLVE_TIMEOUT_MS) -> None:
-    """Wait until the script run ends (Streamlit's running indicator is gone) and KPIs show."""
+    """Wait until the script run ends (Streamlit's running indicator is gone, and no element of
+    the previous run is still drawn as stale) and KPIs show."""
     page.wait_for_selector("[data-testid='stMetric'], [data-testid='stAlert']", timeout=timeout_ms)
     deadline = time.time() + timeout_ms / 1000
     while time.time() < deadline:
-        running = page.locator("[data-testid='stStatusWidget'] button, [data-testid='stProgress']")
+        running = page.locator("[data-testid='stStatusWidget'] button, [data-testid='stProgress'],"
+                               " [data-stale='true']")
         if running.count() == 0:
             page.wait_for_timeout(500)
             if running.count() == 0:

@@ -23,6 +23,17 @@ def main_text(page) -> str:
     return page.locator("[data-testid='stMain']").first.inner_text()
 
 
+def wait_for_solved_page(page) -> None:
+    """Wait until the conflict is gone and the KPI tiles of a solve are drawn, then until the
+    run ends; the URL changes while the rerun is still under way, so neither alone will do."""
+    page.wait_for_function(
+        "() => { const main = document.querySelector(\"[data-testid='stMain']\");"
+        " return main && !main.innerText.includes('以下参数相互冲突')"
+        " && main.querySelectorAll(\"[data-testid='stMetric']\").length >= 5; }",
+        timeout=120_000)
+    wait_idle(page)
+
+
 def test_the_conflict_names_the_quota_with_numbers(page, app_url):
     open_app(page, app_url + IMPOSSIBLE, maps=False)
     assert exceptions(page) == []
@@ -40,7 +51,7 @@ def test_the_single_lever_fix_solves_with_only_that_lever_moved(page, app_url):
     button.click()
     page.wait_for_url(re.compile(rf"farmland\.quota_pct={re.escape(value.rstrip('0').rstrip('.'))}"),
                       timeout=120_000)
-    wait_idle(page)
+    wait_for_solved_page(page)
     assert exceptions(page) == []
     assert "以下参数相互冲突" not in main_text(page)
     assert len(kpis(page)) >= 5
@@ -50,9 +61,6 @@ def test_the_single_lever_fix_solves_with_only_that_lever_moved(page, app_url):
 def test_the_joint_relaxation_solves(page, app_url):
     open_app(page, app_url + IMPOSSIBLE, maps=False)
     page.get_by_role("button", name="一键采用建议调整").click()
-    page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stMain']\").innerText"
-        ".includes('以下参数相互冲突')", timeout=120_000)
-    wait_idle(page)
+    wait_for_solved_page(page)
     assert exceptions(page) == []
     assert len(kpis(page)) >= 5
