@@ -233,7 +233,13 @@ class PottsDual:
         value = row_values(r.start, r.node, r.cls, r.weight, self.votes)
         g_lo = np.nan_to_num(value - r.lo)  # d bound / d mu
         g_hi = np.nan_to_num(r.hi - value)  # d bound / d nu
-        norm = float((g_lo * g_lo).sum() + (g_hi * g_hi).sum())
+        # the step's length counts only the prices that can move: a row with slack and no
+        # price stays at zero, and its slack (areas in m², far above the violations) had
+        # shrunk every step to nothing (a synthetic county's growth row: price 1.2e-4 where
+        # the bound wants about 1e-3, bound 0.046 against 0.012)
+        free_lo = ~self.pinned & ((r.mu > 0) | (g_lo < 0))
+        free_hi = ~self.pinned & ((r.nu > 0) | (g_hi < 0))
+        norm = float((g_lo[free_lo] ** 2).sum() + (g_hi[free_hi] ** 2).sum())
         if norm <= 0 or room <= 0:
             return
         step = 0.5 * self.gamma * room / norm
@@ -277,6 +283,20 @@ class PottsDual:
     @property
     def stalled(self) -> bool:
         return self.gamma < MIN_STEP_FACTOR
+
+    def back_to_best(self) -> None:
+        """Move to the point of the best bound and take its votes.
+
+        The walk strays far from it while the row prices settle, and repairs from a stray
+        point's labels fell short of the start: a 350,784-cell block of the synthetic
+        province, 60 s, ended at −0.066 points without this and at 0.011 with it (bound
+        0.012, gap 4.5 %)."""
+        if not hasattr(self, "_kept"):
+            return
+        self._restore()
+        self.evaluate()
+        majority_votes(self.labels, self.member, self.count, self.votes)
+        self._lonely_votes()
 
     def majority(self) -> np.ndarray:
         """Each parcel's most voted use (fixed parcels: their use)."""
@@ -488,6 +508,7 @@ def _dual_round(inst: Instance, config: SolverConfig, dual: PottsDual, out: Comp
         since_repair = 0
         if clock.left() < out.repair_s:  # it would overrun the limit
             break
+        dual.back_to_best()
         labels = dual.majority()
         repaired = _timed_repair(inst, config, labels, clock, residual, out)
         before = out.objective_units

@@ -16,11 +16,14 @@ from conftest import make_landscape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from data.presets import load_preset
 from solver import Scenario
 from solver.compact import PottsDual, compact_search, polish_windows
 from solver.config import SolverConfig
 from solver.instance import Instance, build_instance
 from solver.model import AllocationModel, _exact_phase, _Search, _solve_restricted, run_search
+from solver.potts import row_values
+from solver.synthetic import grid_landscape
 from solver.validate import check_allocation
 
 USES = ["cropland", "forest", "grassland", "built"]
@@ -215,3 +218,25 @@ def test_models_too_large_for_the_search_keep_the_exact_core_answer(monkeypatch)
     assert "compact skipped: too large" in phases
     assert search.assignment is not None and check_allocation(land, s, search.assignment) == []
     assert search.bound_units() >= search.objective_units
+
+
+def test_a_violated_row_is_priced_as_if_the_slack_rows_were_not_there() -> None:
+    """A row with slack and no price cannot move (its price stays at 0), so its slack must not
+    shorten the violated row's step: on a synthetic county the ecological and farmland rows'
+    slack (areas in m²) kept the growth row's price ten times too low, and the bound 4× too
+    high."""
+    land = grid_landscape(30, 30, seed=3, n_regions_x=1, n_regions_y=1)
+    scenario = load_preset("balanced").with_value("growth.min_new_built_ha", 20.0)
+    scenario = scenario.with_value("weights.compactness", 2.0)
+    dual = PottsDual(build_instance(land, scenario))
+    rows = dual.rows
+    dual.votes[:] = 0.0  # the status quo: nothing new is built, every other row has room
+    dual.votes[np.arange(land.n_parcels), land.current] = 1.0
+    value = row_values(rows.start, rows.node, rows.cls, rows.weight, dual.votes)
+    violated = np.flatnonzero(value < rows.lo)
+    slack = (value > rows.lo) | (value < rows.hi)
+    assert violated.size == 1 and slack.sum() >= 2  # the growth row, and rows with room
+    shortfall = float(rows.lo[violated[0]] - value[violated[0]])
+    dual._price_step(1_000.0)
+    assert np.isclose(rows.mu[violated[0]], 0.5 * 1_000.0 / shortfall)
+    assert np.count_nonzero(rows.mu) + np.count_nonzero(rows.nu) == 1
