@@ -240,3 +240,20 @@ def test_a_violated_row_is_priced_as_if_the_slack_rows_were_not_there() -> None:
     dual._price_step(1_000.0)
     assert np.isclose(rows.mu[violated[0]], 0.5 * 1_000.0 / shortfall)
     assert np.count_nonzero(rows.mu) + np.count_nonzero(rows.nu) == 1
+
+
+def test_repair_labels_come_from_the_best_bound_and_leave_the_walk_where_it_is() -> None:
+    land = grid_landscape(30, 30, seed=3, n_regions_x=1, n_regions_y=1)
+    scenario = load_preset("balanced").with_value("growth.min_new_built_ha", 20.0)
+    inst = build_instance(land, scenario.with_value("weights.compactness", 2.0))
+    dual = PottsDual(inst)
+    primal = inst.status_quo_units + inst.units_of(land.current)
+    bounds = [dual.iterate(primal) for _ in range(40)]
+    assert min(bounds) < bounds[-1]  # the walk has left its best point
+    walk = (dual.delta.copy(), dual.theta.copy(), dual.rows.price.copy(), dual.votes.copy())
+    labels = dual.best_majority()
+    assert all(np.array_equal(a, b) for a, b in zip(
+        walk, (dual.delta, dual.theta, dual.rows.price, dual.votes), strict=True))
+    dual._restore()
+    dual.iterate(primal)  # evaluates at the best point and takes its votes
+    assert np.array_equal(labels, dual.majority())
