@@ -68,6 +68,7 @@ STEP_SHRINK = 0.7
 TARGET_SHIFT = 3.0
 DIVERGED = 10.0  # a bound this many gaps above the best one means the steps overshot
 MIN_STEP_FACTOR = 1e-4
+ROW_STEP_FLOOR = 0.01  # share of a row's side below which its violation stops lengthening steps
 WINDOW_CELLS = 1_000  # CP-SAT closes windows of about 1000 parcels with compactness in seconds
 POLISH_RINGS = 2
 #: Floating-point sums over a million parcels: the bound is raised by this relative margin.
@@ -239,7 +240,11 @@ class PottsDual:
         # the bound wants about 1e-3, bound 0.046 against 0.012)
         free_lo = ~self.pinned & ((r.mu > 0) | (g_lo < 0))
         free_hi = ~self.pinned & ((r.nu > 0) | (g_hi < 0))
-        norm = float((g_lo[free_lo] ** 2).sum() + (g_hi[free_hi] ** 2).sum())
+        # and a row nearly met counts as missed by ROW_STEP_FLOOR of its side: the step
+        # length grows as one over the violation, and tiny ones threw the prices far off
+        floor_lo = np.maximum(np.abs(g_lo), ROW_STEP_FLOOR * np.abs(np.nan_to_num(r.lo)))
+        floor_hi = np.maximum(np.abs(g_hi), ROW_STEP_FLOOR * np.abs(np.nan_to_num(r.hi)))
+        norm = float((floor_lo[free_lo] ** 2).sum() + (floor_hi[free_hi] ** 2).sum())
         if norm <= 0 or room <= 0:
             return
         step = 0.5 * self.gamma * room / norm
