@@ -68,7 +68,7 @@ STEP_SHRINK = 0.7
 TARGET_SHIFT = 3.0
 DIVERGED = 10.0  # a bound this many gaps above the best one means the steps overshot
 MIN_STEP_FACTOR = 1e-4
-ROW_STEP_FLOOR = 0.01  # share of a row's side below which its violation stops lengthening steps
+ROW_STEP_FLOOR = 0.1  # share of a row's side below which its violation stops lengthening steps
 WINDOW_CELLS = 1_000  # CP-SAT closes windows of about 1000 parcels with compactness in seconds
 POLISH_RINGS = 2
 #: Floating-point sums over a million parcels: the bound is raised by this relative margin.
