@@ -68,7 +68,6 @@ STEP_SHRINK = 0.7
 TARGET_SHIFT = 3.0
 DIVERGED = 10.0  # a bound this many gaps above the best one means the steps overshot
 MIN_STEP_FACTOR = 1e-4
-ROW_STEP_FLOOR = 0.1  # share of a row's side below which its violation stops lengthening steps
 WINDOW_CELLS = 1_000  # CP-SAT closes windows of about 1000 parcels with compactness in seconds
 POLISH_RINGS = 2
 #: Floating-point sums over a million parcels: the bound is raised by this relative margin.
@@ -234,17 +233,7 @@ class PottsDual:
         value = row_values(r.start, r.node, r.cls, r.weight, self.votes)
         g_lo = np.nan_to_num(value - r.lo)  # d bound / d mu
         g_hi = np.nan_to_num(r.hi - value)  # d bound / d nu
-        # the step's length counts only the prices that can move: a row with slack and no
-        # price stays at zero, and its slack (areas in m², far above the violations) had
-        # shrunk every step to nothing (a synthetic county's growth row: price 1.2e-4 where
-        # the bound wants about 1e-3, bound 0.046 against 0.012)
-        free_lo = ~self.pinned & ((r.mu > 0) | (g_lo < 0))
-        free_hi = ~self.pinned & ((r.nu > 0) | (g_hi < 0))
-        # and a row nearly met counts as missed by ROW_STEP_FLOOR of its side: the step
-        # length grows as one over the violation, and tiny ones threw the prices far off
-        floor_lo = np.maximum(np.abs(g_lo), ROW_STEP_FLOOR * np.abs(np.nan_to_num(r.lo)))
-        floor_hi = np.maximum(np.abs(g_hi), ROW_STEP_FLOOR * np.abs(np.nan_to_num(r.hi)))
-        norm = float((floor_lo[free_lo] ** 2).sum() + (floor_hi[free_hi] ** 2).sum())
+        norm = float((g_lo * g_lo).sum() + (g_hi * g_hi).sum())
         if norm <= 0 or room <= 0:
             return
         step = 0.5 * self.gamma * room / norm
@@ -288,29 +277,6 @@ class PottsDual:
     @property
     def stalled(self) -> bool:
         return self.gamma < MIN_STEP_FACTOR
-
-    def best_majority(self) -> np.ndarray:
-        """Each parcel's most voted use at the point of the best bound; the walk stays where
-        it is.
-
-        The walk strays far from that point while the row prices settle, and repairs from a
-        stray point's labels fell short of the start: a 350,784-cell block of the synthetic
-        province, 60 s, ended at −0.066 points from the walk's labels. Moving the walk back
-        to the best point instead kept the bound of Wuhan 300 m at the first point it
-        evaluated (gap 8.5 % against 0.8 %)."""
-        if not hasattr(self, "_kept"):
-            return self.majority()
-        here = (self.delta.copy(), self.theta.copy(), self.rows.mu.copy(),
-                self.rows.nu.copy(), self.labels.copy(), self.votes.copy())
-        self._restore()
-        self.evaluate()
-        majority_votes(self.labels, self.member, self.count, self.votes)
-        self._lonely_votes()
-        labels = self.majority()
-        self.delta[...], self.theta[...] = here[0], here[1]
-        self.rows.mu[...], self.rows.nu[...] = here[2], here[3]
-        self.labels[...], self.votes[...] = here[4], here[5]
-        return labels
 
     def majority(self) -> np.ndarray:
         """Each parcel's most voted use (fixed parcels: their use)."""
@@ -522,7 +488,7 @@ def _dual_round(inst: Instance, config: SolverConfig, dual: PottsDual, out: Comp
         since_repair = 0
         if clock.left() < out.repair_s:  # it would overrun the limit
             break
-        labels = dual.best_majority()
+        labels = dual.majority()
         repaired = _timed_repair(inst, config, labels, clock, residual, out)
         before = out.objective_units
         offer(repaired)

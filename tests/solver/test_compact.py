@@ -16,14 +16,11 @@ from conftest import make_landscape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data.presets import load_preset
 from solver import Scenario
 from solver.compact import PottsDual, compact_search, polish_windows
 from solver.config import SolverConfig
 from solver.instance import Instance, build_instance
 from solver.model import AllocationModel, _exact_phase, _Search, _solve_restricted, run_search
-from solver.potts import row_values
-from solver.synthetic import grid_landscape
 from solver.validate import check_allocation
 
 USES = ["cropland", "forest", "grassland", "built"]
@@ -218,61 +215,3 @@ def test_models_too_large_for_the_search_keep_the_exact_core_answer(monkeypatch)
     assert "compact skipped: too large" in phases
     assert search.assignment is not None and check_allocation(land, s, search.assignment) == []
     assert search.bound_units() >= search.objective_units
-
-
-def test_a_violated_row_is_priced_as_if_the_slack_rows_were_not_there() -> None:
-    """A row with slack and no price cannot move (its price stays at 0), so its slack must not
-    shorten the violated row's step: on a synthetic county the ecological and farmland rows'
-    slack (areas in m²) kept the growth row's price ten times too low, and the bound 4× too
-    high."""
-    land = grid_landscape(30, 30, seed=3, n_regions_x=1, n_regions_y=1)
-    scenario = load_preset("balanced").with_value("growth.min_new_built_ha", 20.0)
-    scenario = scenario.with_value("weights.compactness", 2.0)
-    dual = PottsDual(build_instance(land, scenario))
-    rows = dual.rows
-    dual.votes[:] = 0.0  # the status quo: nothing new is built, every other row has room
-    dual.votes[np.arange(land.n_parcels), land.current] = 1.0
-    value = row_values(rows.start, rows.node, rows.cls, rows.weight, dual.votes)
-    violated = np.flatnonzero(value < rows.lo)
-    slack = (value > rows.lo) | (value < rows.hi)
-    assert violated.size == 1 and slack.sum() >= 2  # the growth row, and rows with room
-    shortfall = float(rows.lo[violated[0]] - value[violated[0]])
-    dual._price_step(1_000.0)
-    assert np.isclose(rows.mu[violated[0]], 0.5 * 1_000.0 / shortfall)
-    assert np.count_nonzero(rows.mu) + np.count_nonzero(rows.nu) == 1
-
-
-def test_repair_labels_come_from_the_best_bound_and_leave_the_walk_where_it_is() -> None:
-    land = grid_landscape(30, 30, seed=3, n_regions_x=1, n_regions_y=1)
-    scenario = load_preset("balanced").with_value("growth.min_new_built_ha", 20.0)
-    inst = build_instance(land, scenario.with_value("weights.compactness", 2.0))
-    dual = PottsDual(inst)
-    primal = inst.status_quo_units + inst.units_of(land.current)
-    bounds = [dual.iterate(primal) for _ in range(40)]
-    assert min(bounds) < bounds[-1]  # the walk has left its best point
-    walk = (dual.delta.copy(), dual.theta.copy(), dual.rows.price.copy(), dual.votes.copy())
-    labels = dual.best_majority()
-    assert all(np.array_equal(a, b) for a, b in zip(
-        walk, (dual.delta, dual.theta, dual.rows.price, dual.votes), strict=True))
-    dual._restore()
-    dual.iterate(primal)  # evaluates at the best point and takes its votes
-    assert np.array_equal(labels, dual.majority())
-
-
-def test_a_row_missed_by_a_hair_does_not_throw_its_price_far() -> None:
-    """Polyak's step grows as one over the violation; a row missed by 1 m² must move its
-    price as little as a row missed by 10 % of its side would let it."""
-    land = grid_landscape(30, 30, seed=3, n_regions_x=1, n_regions_y=1)
-    scenario = load_preset("balanced").with_value("growth.min_new_built_ha", 20.0)
-    dual = PottsDual(build_instance(land, scenario.with_value("weights.compactness", 2.0)))
-    rows = dual.rows
-    dual.votes[:] = 0.0
-    dual.votes[np.arange(land.n_parcels), land.current] = 1.0
-    value = row_values(rows.start, rows.node, rows.cls, rows.weight, dual.votes)
-    rows.lo[value < rows.lo] = np.nan  # no other row is missed
-    row = int(np.flatnonzero(~np.isnan(rows.lo) & (value > 1e6))[0])  # e.g. the farmland floor
-    rows.lo[row] = value[row] + 1.0  # missed by 1 m²
-    dual._price_step(1_000.0)
-    floor = 0.1 * abs(rows.lo[row])
-    assert np.isclose(rows.mu[row], 0.5 * 1_000.0 / floor**2)
-    assert rows.mu[row] < 1e-6 * 0.5 * 1_000.0  # unfloored it would be 500 per m²
