@@ -41,6 +41,20 @@ def kpis(page) -> dict[str, str]:
     return values
 
 
+def button_count(page, name, timeout_ms: int = 60_000) -> int:
+    """How many buttons named ``name`` the page shows, waiting for the first one to appear:
+    a button drawn after the text above it may arrive a moment later on a busy server."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    buttons = page.get_by_role("button", name=name)
+    try:
+        buttons.first.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        text = page.locator("[data-testid='stMain']").first.inner_text()
+        raise AssertionError(f"no button {name!r} within {timeout_ms} ms; page: {text[:1500]}") from None
+    return buttons.count()
+
+
 def canvas_ink(page) -> list[int]:
     """Pixels that differ from the background in each visible canvas, in page order (the
     current and optimized maps come first)."""
@@ -123,7 +137,7 @@ def test_infeasible_scenario_shows_the_explanation(page, app_url):
     assert exceptions(page) == []
     body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
     assert "不可行" in body
-    assert page.get_by_role("button", name="一键采用建议调整").count() == 1
+    assert button_count(page, "一键采用建议调整") == 1
 
 
 def test_garbage_url_parameters_fall_back_with_a_warning(page, app_url):

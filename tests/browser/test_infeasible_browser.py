@@ -12,7 +12,13 @@ import re
 
 import pytest
 
-from tests.browser.test_dashboard_browser import exceptions, kpis, open_app, wait_idle
+from tests.browser.test_dashboard_browser import (
+    button_count,
+    exceptions,
+    kpis,
+    open_app,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +46,8 @@ def test_the_conflict_names_the_quota_with_numbers(page, app_url):
     text = main_text(page)
     assert "以下参数相互冲突" in text
     assert re.search(r"耕地保有量：当前 102\.0%，缺口 [\d,.]+ 公顷", text), text[:2000]
-    assert page.get_by_role("button", name="一键采用建议调整").count() == 1
-    assert page.get_by_role("button", name=re.compile(r"^只调整耕地保有量")).count() == 1
+    assert button_count(page, "一键采用建议调整") == 1
+    assert button_count(page, re.compile(r"^只调整耕地保有量")) == 1
 
 
 def test_the_single_lever_fix_solves_with_only_that_lever_moved(page, app_url):
