@@ -68,6 +68,7 @@ STEP_SHRINK = 0.7
 TARGET_SHIFT = 3.0
 DIVERGED = 10.0  # a bound this many gaps above the best one means the steps overshot
 MIN_STEP_FACTOR = 1e-4
+LINE_STEPS = 8  # bound evaluations per row and line search (steps double or halve)
 WINDOW_CELLS = 1_000  # CP-SAT closes windows of about 1000 parcels with compactness in seconds
 POLISH_RINGS = 2
 #: Floating-point sums over a million parcels: the bound is raised by this relative margin.
@@ -200,6 +201,10 @@ class PottsDual:
                 if bound - self.best > DIVERGED * max(self.best - primal_units, 1.0):
                     self._restore()  # thrown far off: back to the best point
                     bound = self.evaluate()
+                # one step length serves rows of m² and shares of one parcel alike; a row
+                # whose price it cannot move (the growth row of a synthetic block, stuck
+                # at 1.2e-4 against ~1e-3) gets its own search
+                bound = self._line_search_prices(bound, primal_units)
         majority_votes(self.labels, self.member, self.count, self.votes)
         self._lonely_votes()
         # Polyak steps aim below the primal: the dual optimum lies above it, and aiming at
@@ -211,6 +216,52 @@ class PottsDual:
                            0.5 * self.gamma * room / norm)
         self._price_step(room)
         return bound
+
+    def _line_search_prices(self, bound: float, primal_units: float) -> float:
+        """Each violated row's price alone moved to where the bound is least (the others held).
+
+        The bound is convex in one row's net price; steps double while the bound falls and
+        halve until it falls. Only moves that lower the bound are kept, so the point can only
+        improve. Returns the bound at the point left (labels set there).
+        """
+        r = self.rows
+        majority_votes(self.labels, self.member, self.count, self.votes)
+        self._lonely_votes()
+        value = row_values(r.start, r.node, r.cls, r.weight, self.votes)
+        tried = False
+        for row in np.flatnonzero(~self.pinned):
+            slope = _price_slope(r, row, value[row])
+            if slope == 0.0:
+                continue
+            tried = True
+            p0 = float(r.price[row])
+            step = abs(p0) if p0 != 0.0 else max(bound - primal_units, 1.0) / abs(slope)
+            best_p = p0
+            for _ in range(LINE_STEPS):
+                self._set_price(row, _clip_price(r, row, p0 - np.sign(slope) * step))
+                b = self.evaluate()
+                if b < bound - 1e-12 * abs(bound):
+                    best_p, bound = float(r.price[row]), b
+                    step *= 2.0
+                elif best_p != p0:
+                    break  # went past the least point: keep the last one that fell
+                else:
+                    step *= 0.5
+            self._set_price(row, best_p)
+        if tried:  # the labels of the point kept, for the next step
+            bound = self.evaluate()
+            if bound < self.best - 1e-9 * abs(bound):
+                self.best = bound
+                self._keep()
+        return bound
+
+    def _set_price(self, row: int, price: float) -> None:
+        """Set one row's net price (a positive one prices its lower side)."""
+        r = self.rows
+        change = np.zeros(r.lo.size)
+        change[row] = price - (r.mu[row] - r.nu[row])
+        r.mu[row], r.nu[row] = max(price, 0.0), max(-price, 0.0)
+        shift_rows(r.start, r.node, r.cls, r.weight, change, self.theta)
 
     def _keep(self) -> None:
         self._kept = (self.delta.copy(), self.theta.copy(), self.rows.mu.copy(),
@@ -286,6 +337,31 @@ class PottsDual:
     def unsettled(self) -> np.ndarray:
         """Mutable parcels whose forests disagree."""
         return self.mutable & (self.votes.max(axis=1) < 1.0 - 1e-9)
+
+
+def _price_slope(r: PricedRows, row: int, value: float) -> float:
+    """d bound / d net price of ``row`` in the direction the bound falls (0: no such move)."""
+    p, lo, hi = r.mu[row] - r.nu[row], r.lo[row], r.hi[row]
+    up = value - lo if not np.isnan(lo) else np.inf  # slope when the price rises
+    down = value - hi if not np.isnan(hi) else -np.inf  # slope when it falls (negated below)
+    if p > 0:
+        down = up
+    elif p < 0:
+        up = down
+    if up < 0:
+        return up
+    if down > 0:
+        return down
+    return 0.0
+
+
+def _clip_price(r: PricedRows, row: int, price: float) -> float:
+    """A one-sided row's net price stays on its side."""
+    if np.isnan(r.lo[row]):
+        price = min(price, 0.0)
+    if np.isnan(r.hi[row]):
+        price = max(price, 0.0)
+    return price
 
 
 # ----- primal side ------------------------------------------------------------------------------
