@@ -10,7 +10,8 @@ compactness) and only ever replaces it by a better feasible one:
    prices and corrections, the sum of the forests' exact maxima plus the priced right-hand
    sides is an upper bound of the identical model (weak duality); subgradient steps on
    (μ, ν, δ) with Polyak step lengths tighten it towards the bound of the model's local LP
-   relaxation. Every evaluated bound is valid; the smallest is kept.
+   relaxation, and whenever the steps shorten each violated row's price is line-searched
+   alone. Every evaluated bound is valid; the smallest is kept.
 2. **Repair.** The forests' majority labels nearly meet the targets; the exact core re-solves
    the allocation with each parcel's neighbour reward under those labels added to its
    coefficients (a linearisation), which meets every target and side row exactly. Before

@@ -277,9 +277,9 @@ def _repairs(inst: Instance, config: SolverConfig, best: _Round, t0: float, esti
 
     Each is the exact core with every parcel rewarded for its neighbours' uses there: it
     meets every row of the whole area, mends the seams between blocks and moves quota to the
-    blocks that value it more. Wuhan 30 m, 17 blocks on 2 workers: the stitched 12,889,912
-    units → 13,055,335 → 13,078,510 → 13,086,942 in 25, 31 and 32 s, the global gap 3.42 % →
-    1.86 %. Returns the best round, and each repair's seconds and objective units (None: no
+    blocks that value it more. Wuhan 30 m, 17 blocks on 2 workers: the stitched 12,958,327
+    units → 13,041,425 → 13,073,407 → 13,088,784 in 25, 32 and 29 s, the global gap 3.15 % →
+    2.13 %. Returns the best round, and each repair's seconds and objective units (None: no
     allocation in time).
     """
     deadline = t0 + config.time_limit_s
