@@ -259,10 +259,9 @@ class PottsDual:
     def _set_price(self, row: int, price: float) -> None:
         """Set one row's net price (a positive one prices its lower side)."""
         r = self.rows
-        change = np.zeros(r.lo.size)
-        change[row] = price - (r.mu[row] - r.nu[row])
+        old = r.price
         r.mu[row], r.nu[row] = max(price, 0.0), max(-price, 0.0)
-        shift_rows(r.start, r.node, r.cls, r.weight, change, self.theta)
+        shift_rows(r.start, r.node, r.cls, r.weight, r.price - old, self.theta)
 
     def _keep(self) -> None:
         self._kept = (self.delta.copy(), self.theta.copy(), self.rows.mu.copy(),
@@ -343,8 +342,8 @@ class PottsDual:
 def _price_slope(r: PricedRows, row: int, value: float) -> float:
     """d bound / d net price of ``row`` in the direction the bound falls (0: no such move)."""
     p, lo, hi = r.mu[row] - r.nu[row], r.lo[row], r.hi[row]
-    up = value - lo if not np.isnan(lo) else np.inf  # slope when the price rises
-    down = value - hi if not np.isnan(hi) else -np.inf  # slope when it falls (negated below)
+    up = value - lo if not np.isnan(lo) else np.inf  # slope where the lower side is priced
+    down = value - hi if not np.isnan(hi) else -np.inf  # slope where the upper side is priced
     if p > 0:
         down = up
     elif p < 0:

@@ -100,16 +100,25 @@ def random_multipliers(dual: PottsDual, rng: np.random.Generator) -> PottsDual:
     return dual
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(grids(), st.integers(0, 2**16))
-def test_every_decomposition_bound_is_at_least_the_optimum(case: tuple, seed: int) -> None:
+def randomly_priced(case: tuple, seed: int) -> tuple[PottsDual, int, int] | None:
+    """The dual of a drawn grid at random multipliers, the grid's brute-force optimum and its
+    status-quo units; None when no allocation is valid."""
     land, scenario = case
     inst = build_instance(land, scenario)
     best = brute_force_units(inst)
     if best is None:
+        return None
+    return (random_multipliers(PottsDual(inst), np.random.default_rng(seed)), best,
+            inst.status_quo_units)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids(), st.integers(0, 2**16))
+def test_every_decomposition_bound_is_at_least_the_optimum(case: tuple, seed: int) -> None:
+    priced = randomly_priced(case, seed)
+    if priced is None:
         return
-    dual = random_multipliers(PottsDual(inst), np.random.default_rng(seed))
-    sq = inst.status_quo_units
+    dual, best, sq = priced
     assert dual.evaluate() - sq >= best - 1
     for _ in range(60):  # and along the subgradient path
         assert dual.iterate(best + sq) - sq >= best - 1
@@ -228,13 +237,10 @@ def test_models_too_large_for_the_search_keep_the_exact_core_answer(monkeypatch)
 @given(grids(), st.integers(0, 2**16))
 def test_the_price_line_search_only_lowers_the_bound_and_keeps_it_valid(case: tuple,
                                                                         seed: int) -> None:
-    land, scenario = case
-    inst = build_instance(land, scenario)
-    best = brute_force_units(inst)
-    if best is None:
+    priced = randomly_priced(case, seed)
+    if priced is None:
         return
-    dual = random_multipliers(PottsDual(inst), np.random.default_rng(seed))
-    sq = inst.status_quo_units
+    dual, best, sq = priced
     before = dual.evaluate()
     after = dual._line_search_prices(before, best + sq)
     assert after <= before + 1e-9 * abs(before)
